@@ -1,0 +1,1 @@
+"""Pure functions that turn raw news bytes into clean articles and extracted facts."""

@@ -1,0 +1,22 @@
+"""Paths and limits, from environment variables with defaults (every entry point reads these)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REFERENCE_DIR = REPO_ROOT / "reference"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+DBT_SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
+
+
+def input_dir() -> Path:
+    return Path(os.environ.get("LCW_INPUT_DIR", REPO_ROOT / "seeds")).resolve()
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("LCW_WAREHOUSE", REPO_ROOT / "warehouse" / "livecommerce.duckdb")).resolve()
+
+
+def max_file_bytes() -> int:
+    return int(os.environ.get("LCW_MAX_FILE_BYTES", 20 * 1024 * 1024))
