@@ -5,6 +5,7 @@
 Writes:
 - reference/admin_divisions.csv: China's divisions, province -> prefecture -> county -> town/township
 - reference/char_frequency.csv: character counts in Chinese text (used to score mojibake repairs)
+- reference/common_words.csv: frequent two-character words (a place name ending inside one is no place)
 Source, version and licence go to reference/SOURCES.md by hand when the source changes.
 """
 from __future__ import annotations
@@ -84,6 +85,27 @@ def build_divisions() -> list[dict]:
     return rows
 
 
+def general_words() -> set[str]:
+    """Headwords of jionlp's general-language dictionary (延长, 合作, 平台 ...)."""
+    text = read_zip_text("chinese_word_dictionary")
+    return {line.split("\t", 1)[0].strip() for line in text.split("\n") if line.strip()}
+
+
+def build_common_words(min_count: int = 3000) -> list[tuple[str, int]]:
+    """Frequent two-character words: a place name that ends inside one (新[平台]) is no place."""
+    with zipfile.ZipFile(DICT_DIR / "word_distribution.zip") as z:
+        text = z.read(z.namelist()[0]).decode("utf-8")
+    words = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        w, n = json.loads(line)
+        if len(w) == 2 and n >= min_count and all("\u4e00" <= c <= "\u9fff" for c in w):
+            words.append((w, n))
+    words.sort(key=lambda p: -p[1])
+    return words
+
+
 def build_char_frequency(top: int = 12000) -> list[tuple[str, int]]:
     with zipfile.ZipFile(DICT_DIR / "char_distribution.zip") as z:
         text = z.read(z.namelist()[0]).decode("utf-8")
@@ -97,6 +119,9 @@ def main() -> None:
     out = ROOT / "reference"
     out.mkdir(exist_ok=True)
     rows = build_divisions()
+    words = general_words()
+    for row in rows:
+        row["short_name_is_word"] = "true" if row["short_name"] in words and row["short_name"] != row["name"] else "false"
     with open(out / "admin_divisions.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
@@ -105,6 +130,10 @@ def main() -> None:
         w = csv.writer(f)
         w.writerow(["char", "count"])
         w.writerows(build_char_frequency())
+    with open(out / "common_words.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["word", "count"])
+        w.writerows(build_common_words())
     print(f"jionlp {version('jionlp')}: {len(rows)} divisions written to {out}")
 
 

@@ -1,0 +1,205 @@
+"""Region mentions resolved to one row of the administrative-division table.
+
+Names are matched leftmost-longest over whole columns with Polars (``str.find_many``).
+Short names (杭州, 义乌) count like full ones; a town's short name (沙溪) and every name shared
+by several divisions (沙溪镇 exists in nine places) is resolved through the other places the
+article names, and left ambiguous, never guessed, when they do not decide it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import polars as pl
+
+import csv
+
+from dagster_project.parsing.reference import admin_divisions, read_seed
+from dagster_project.settings import REFERENCE_DIR
+
+COUNTRY = {"code": "100000", "name": "中国", "level": "country", "parent_code": "", "short_name": "中国"}
+LEVEL_RANK = {"country": 0, "province": 1, "prefecture": 2, "county": 3, "town": 4}
+# A place name directly followed by one of these is part of an organisation's or venue's name.
+ORG_TAIL = re.compile(
+    r"^[\u4e00-\u9fff]{0,5}?(?:大学|学院|研究院|研究所|银行|集团|有限公司|公司|博览|会议中心|国际中心|广场|大厦|酒店|医院|"
+    r"电视台|日报|晚报|时报|商会|协会|联盟|实验室|体育场|机场|火车站|高铁站)"
+)
+ZONE = re.compile(r"开发区|产业园|示范区|园区|管理区|新区|高新区|试验区|合作区")
+# The suffix character starts another word: 中山区域, 杭州市场 -> 中山 + 区域, 杭州 + 市场.
+SUFFIX_WORD = re.compile(r"^(?:区域|区块|区间|市场|市值|市民|市面|县域|镇域|省份|省钱|省心)")
+
+
+@dataclass(frozen=True)
+class RegionMention:
+    surface: str
+    start: int
+    end: int
+    region: str  # canonical full name
+    code: str | None  # None when ambiguous
+    level: str
+    parent_code: str | None
+    ambiguous: bool
+
+
+FREE, NEEDS_ANCHOR, NEEDS_LOCAL_ANCHOR = 0, 1, 2
+
+
+@dataclass
+class RegionIndex:
+    rows: dict[str, dict]  # code -> division row
+    by_surface: dict[str, dict[str, int]]  # surface -> {candidate code: what context it needs}
+    full_names: set[str]
+    patterns: list[str]
+
+    def ancestors(self, code: str) -> list[str]:
+        out = []
+        while code and code in self.rows:
+            out.append(code)
+            code = self.rows[code]["parent_code"]
+        return out
+
+
+@lru_cache(maxsize=1)
+def region_index() -> RegionIndex:
+    """Every surface form of every division, with what context it needs to count:
+    towns need their city or county named in the article; a county's short name that is also
+    a general word (延长, 合作) needs its province or city named; the rest stand alone."""
+    rows = {r["code"]: r for r in admin_divisions()}
+    rows[COUNTRY["code"]] = COUNTRY
+    stop = {r["surface"] for r in read_seed("region_stoplist")}
+    by_surface: dict[str, dict[str, int]] = {}
+
+    words = common_words()
+
+    def add(surface: str, code: str, need: int) -> None:
+        if len(surface) < 2 or surface in stop:
+            return
+        if need == NEEDS_LOCAL_ANCHOR and surface in words:
+            return  # a town whose short name is an everyday word (发展, 平台) only by its full name
+        codes = by_surface.setdefault(surface, {})
+        codes[code] = min(need, codes.get(code, need))
+
+    for code, r in rows.items():
+        if code == COUNTRY["code"]:
+            continue
+        town = r["level"] == "town"
+        add(r["name"], code, NEEDS_LOCAL_ANCHOR if town else FREE)
+        if town:
+            add(re.sub(r"(?:镇|乡|苏木)$", "", r["name"]), code, NEEDS_LOCAL_ANCHOR)
+        elif r["short_name"] and r["short_name"] != r["name"] and not ZONE.search(r["name"]):
+            word_like = r["level"] == "county" and r.get("short_name_is_word") == "true"
+            add(r["short_name"], code, NEEDS_ANCHOR if word_like else FREE)
+    for alias in read_seed("region_aliases"):
+        add(alias["alias"], COUNTRY["code"], FREE)
+    for surface in stop:  # stop words still consume their text: 珠三角 must not yield 三角(镇)
+        by_surface.setdefault(surface, {})
+    full_names = {r["name"] for r in rows.values()}
+    patterns = sorted(by_surface, key=len, reverse=True)
+    return RegionIndex(rows, by_surface, full_names, patterns)
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    with open(REFERENCE_DIR / "common_words.csv", encoding="utf-8", newline="") as f:
+        return frozenset(r["word"] for r in csv.DictReader(f))
+
+
+def find_region_surfaces(texts: pl.Series) -> list[list[tuple[str, int, int]]]:
+    """For each text, (surface, char_start, char_end) of every leftmost-longest name match."""
+    idx = region_index()
+    found = pl.DataFrame({"text": texts}).select(
+        pl.col("text").str.extract_many(idx.patterns, leftmost=True).alias("names"),
+        pl.col("text").str.find_many(idx.patterns, leftmost=True).alias("byte_starts"),
+    )
+    out = []
+    for text, names, starts in zip(texts.to_list(), found["names"].to_list(), found["byte_starts"].to_list()):
+        data = text.encode("utf-8")
+        hits = []
+        for name, b in zip(names or [], starts or []):
+            c = len(data[:b].decode("utf-8", errors="ignore"))
+            hits.append((name, c, c + len(name)))
+        out.append(hits)
+    return out
+
+
+def _refine(text: str, surface: str, start: int, end: int) -> tuple[str, int, int] | None:
+    idx = region_index()
+    if surface[-1] in "区市县镇省" and SUFFIX_WORD.match(text[end - 1:end + 2]):
+        shorter = surface[:-1]
+        return _refine(text, shorter, start, end - 1) if shorter in idx.by_surface else None
+    if ORG_TAIL.match(text[end:end + 12]):
+        return None
+    if surface not in idx.full_names:
+        # A short name that ends or starts inside a word is no place: 新[平台], 提[高要]求.
+        words = common_words()
+        if text[end - 1:end + 1] in words or text[max(0, start - 1):start + 1] in words:
+            return None
+    return surface, start, end
+
+
+def _eligible(idx: RegionIndex, codes: dict[str, int], anchors: set[str]) -> list[str]:
+    out = []
+    for code, need in codes.items():
+        parents = idx.ancestors(code)[1:]
+        if need == FREE or code in anchors:
+            out.append(code)
+        elif need == NEEDS_ANCHOR and set(parents) & anchors:
+            out.append(code)
+        elif need == NEEDS_LOCAL_ANCHOR and any(p in anchors and idx.rows[p]["level"] in ("prefecture", "county") for p in parents):
+            out.append(code)
+    return out
+
+
+def resolve_regions(text: str, hits: list[tuple[str, int, int]]) -> list[RegionMention]:
+    idx = region_index()
+    refined = [r for h in hits if idx.by_surface[h[0]] and (r := _refine(text, *h))]
+    # Anchors: divisions the article names without doubt, and all their ancestors.
+    anchors: set[str] = set()
+    for surface, _, _ in refined:
+        free = [c for c, need in idx.by_surface[surface].items() if need == FREE]
+        if len(free) == 1:
+            anchors.update(idx.ancestors(free[0]))
+    mentions = []
+    for surface, start, end in refined:
+        codes = idx.by_surface[surface]
+        if not codes:
+            continue
+        eligible = _eligible(idx, codes, anchors)
+        if any(codes[c] == FREE for c in eligible):  # 河北 is the province before any 河北乡
+            eligible = [c for c in eligible if codes[c] == FREE]
+        code, ambiguous = None, False
+        if len(eligible) == 1:
+            code = eligible[0]
+        elif len(eligible) > 1:
+            def anchor_depth(c: str) -> int:
+                return max([LEVEL_RANK[idx.rows[a]["level"]] for a in idx.ancestors(c) if a in anchors] or [-1])
+            best = max(anchor_depth(c) for c in eligible)
+            top = [c for c in eligible if anchor_depth(c) == best]
+            if len(top) > 1:
+                ranks = sorted(LEVEL_RANK[idx.rows[c]["level"]] for c in top)
+                top = [min(top, key=lambda c: LEVEL_RANK[idx.rows[c]["level"]])] if ranks[0] < ranks[1] else top
+            code, ambiguous = (top[0], False) if len(top) == 1 else (None, True)
+        elif surface in idx.full_names and surface.endswith(("镇", "乡")):
+            ambiguous = True  # a full town name that no other place in the article pins down
+        else:
+            continue
+        row = idx.rows[code] if code else idx.rows[next(iter(codes))]
+        mentions.append(RegionMention(surface, start, end, row["name"], code, row["level"],
+                                      (row["parent_code"] or None) if code else None, ambiguous))
+    return mentions
+
+
+def focus_region(mentions: list[RegionMention], level: str) -> str | None:
+    """The most-named division of a level in the article, counting mentions of its sub-divisions."""
+    idx = region_index()
+    counts: dict[str, int] = {}
+    for m in mentions:
+        if not m.code:
+            continue
+        for code in idx.ancestors(m.code):
+            if idx.rows[code]["level"] == level:
+                counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return None
+    return idx.rows[max(counts, key=lambda c: (counts[c], c))]["name"]
