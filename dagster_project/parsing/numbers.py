@@ -183,6 +183,8 @@ def find_quantities(text: str) -> list[Quantity]:
         end = m.end()
         if second is None and (m.group("ya") or m.group("yc")):
             end = m.end("xu") if unit_word else (m.end("xs2") if m.group("xs2") else (m.end("xm") if m.group("xm") else (m.end("xs1") if m.group("xs1") else m.end("xa") if m.group("xa") else m.end("xc"))))
+        if unit_word == "块" and m.group("xc"):
+            continue  # 一块磁石: 块 counts yuan only after Arabic digits
         u = _unit(unit_word_hi if second is not None and unit_word_hi else unit_word)
         if second is not None and unit_word is None and unit_word_hi is not None and m.group("xm") is None and m.group("ym"):
             value *= MULTIPLIER[m.group("ym")]  # 15—25万元: the multiplier applies to both ends

@@ -1,0 +1,222 @@
+"""Metric observations: each quantity of an article with its metric, region, company, period,
+qualifier, status and source, attributed from the clause and sentence around it."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dagster_project.parsing.companies import CompanyMention
+from dagster_project.parsing.numbers import Quantity, find_quantities
+from dagster_project.parsing.periods import PeriodMention
+from dagster_project.parsing.reference import read_seed
+from dagster_project.parsing.regions import RegionMention
+
+SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』\"]?|\n")
+CLAUSE_SEP = re.compile(r"[,，:：、]")
+MONEY_UNITS = {"CNY", "USD", "EUR", "HKD", "JPY", "GBP", "KRW"}
+FALL = re.compile(r"(?:下降|下滑|减少|降低|比降|下跌|亏损|萎缩|回落|缩水|同比减少|同比下降|降幅|跌)(?:了|幅度为|幅度达|为|达|约|近|超)?$")
+AT_LEAST_BEFORE = re.compile(r"(?:超过|超出|超|突破|逾|多于|不低于|不少于|高于|达到超|达超)了?\s*$")
+APPROX_BEFORE = re.compile(r"(?:约为|大约|约有|约|近|接近|将近|近乎|差不多)\s*$")
+AT_MOST_BEFORE = re.compile(r"(?:不足|不到|不超过|低于|少于|未超过|未满)\s*$")
+AT_LEAST_AFTER = re.compile(r"^\s*(?:以上|之上|多|余|有余)")
+APPROX_AFTER = re.compile(r"^\s*(?:左右|上下|级别|级|量级)")
+AT_MOST_AFTER = re.compile(r"^\s*(?:以下|以内|之内)")
+FORECAST = re.compile(r"预计|估计|有望|预测|预期|或将|料将")
+TARGET = re.compile(r"目标|力争|争取|计划|规划|将(?:在[^,，。]{0,8})?(?:达到|达|突破|超过|超|实现|增至|举办|新增|建成|覆盖|培育|打造|形成)|"
+                    r"要(?:做|达到|实现|完成)|到20\d{2}年|20\d{2}年前")
+SOURCE = re.compile(r"(?:据|根据|来自)?(?P<org>[\u4e00-\u9fffA-Za-z]{2,20}?)(?:的)?(?:数据显示|统计显示|监测数据|数据|发布的数据|报告显示|调查显示)")
+PERSONAL = re.compile(r"[她他我]|我们|自己")
+NATIONAL = re.compile(r"全国|我国")
+CITY_WIDE = re.compile(r"全市|本市|市内|本地|当地|全区")
+PROVINCE_WIDE = re.compile(r"全省|本省|省内")
+MEASURE_FALLBACK = {"人次": "viewers", "家": "entities", "人": "people", "名": "people", "位": "people",
+                    "单": "orders", "件": "items", "台": "items", "根": "items", "款": "items"}
+
+
+@dataclass(frozen=True)
+class Keyword:
+    word: str
+    metric: str
+    unit_class: str
+    measures: tuple[str, ...] | None  # allowed measures; "" stands for none
+
+
+@lru_cache(maxsize=1)
+def metric_keywords() -> tuple[dict[str, Keyword], re.Pattern]:
+    table = {}
+    for r in read_seed("metric_keywords"):
+        measures = tuple(r["measures"].split("|")) if r["measures"] else None
+        table[r["keyword"]] = Keyword(r["keyword"], r["metric"], r["unit_class"], measures)
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(table, key=len, reverse=True)))
+    return table, pattern
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in SENTENCE_END.finditer(text):
+        end = m.end()
+        if text[start:end].strip():
+            spans.append((start, end if text[end - 1] != "\n" else end - 1))
+        start = end
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def _unit_class(q: Quantity) -> str:
+    if q.unit in MONEY_UNITS:
+        return "money"
+    return {"percent": "percent", "sqm": "area", "mu": "area", "times": "times"}.get(q.unit, "count")
+
+
+def _compatible(k: Keyword, q: Quantity) -> bool:
+    cls = _unit_class(q)
+    if cls == "count" and q.measure is None and k.unit_class == "money":
+        return True  # 500万规模, 千万级的产值: an amount of money written without 元
+    if k.unit_class != cls:
+        return False
+    if k.measures is not None and cls == "count":
+        return (q.measure or "") in k.measures
+    return True
+
+
+@dataclass
+class Context:
+    text: str
+    sentence: tuple[int, int]
+    clause: tuple[int, int]
+
+
+def _clause(text: str, sentence: tuple[int, int], pos: int) -> tuple[int, int]:
+    s, e = sentence
+    start = s
+    for m in CLAUSE_SEP.finditer(text, s, e):
+        if m.end() <= pos:
+            start = m.end()
+        else:
+            return start, m.start()
+    return start, e
+
+
+def _nearest_before(items, lo: int, hi: int, start_of=lambda x: x.start, end_of=lambda x: x.end):
+    cands = [x for x in items if start_of(x) >= lo and end_of(x) <= hi]
+    return sorted(cands, key=lambda x: -end_of(x))
+
+
+def _nearest_after(items, lo: int, hi: int, start_of=lambda x: x.start, end_of=lambda x: x.end):
+    cands = [x for x in items if start_of(x) >= lo and end_of(x) <= hi]
+    return sorted(cands, key=start_of)
+
+
+def attribute_metric(text: str, q: Quantity, ctx: Context, keyword_hits: list[tuple[str, int, int]],
+                     next_quantity_start: int) -> tuple[str, Quantity]:
+    table, _ = metric_keywords()
+    hits = [(table[w], s, e) for w, s, e in keyword_hits]
+    (cs, ce), (ss, _se) = ctx.clause, ctx.sentence
+    ordered = (
+        _nearest_before(hits, cs, q.start, lambda h: h[1], lambda h: h[2])
+        + _nearest_after(hits, q.end, min(ce, next_quantity_start), lambda h: h[1], lambda h: h[2])
+        + _nearest_before(hits, ss, cs, lambda h: h[1], lambda h: h[2])
+    )
+    for k, _, _ in ordered:
+        if _compatible(k, q):
+            if k.unit_class == "money" and q.unit == "count":
+                q = Quantity(q.start, q.end, q.span, q.value, q.value_high, "CNY", None, q.approx_suffix, q.is_range)
+            return k.metric, q
+    cls = _unit_class(q)
+    if cls == "percent":
+        return "share", q
+    if cls == "area":
+        return "area", q
+    if cls == "count" and q.measure:
+        sentence = text[ss:ctx.sentence[1]]
+        if q.measure == "场" and "直播" in sentence:
+            return "live_sessions", q
+        if q.measure == "间" and "直播" in text[cs:ce]:
+            return "live_rooms", q
+        return MEASURE_FALLBACK.get(q.measure, "other"), q
+    return "other", q
+
+
+def qualifier(text: str, q: Quantity, clause_start: int) -> str:
+    if q.is_range:
+        return "range"
+    before = text[max(clause_start, q.start - 5):q.start]
+    after = text[q.end:q.end + 4]
+    if AT_MOST_BEFORE.search(before) or AT_MOST_AFTER.match(after):
+        return "at_most"
+    if q.approx_suffix or AT_LEAST_BEFORE.search(before) or AT_LEAST_AFTER.match(after):
+        return "at_least"
+    if APPROX_BEFORE.search(before) or APPROX_AFTER.match(after) or q.span.endswith("级"):
+        return "approx"
+    return "exact"
+
+
+def status(text: str, sentence_start: int, q: Quantity, period: str | None, ref_year: int | None) -> str:
+    if period and ref_year and period[:4].isdigit() and int(period[:4]) < ref_year:
+        return "actual"  # 较2024年的3933.45亿元: a past figure beside a forecast is a fact
+    before = text[sentence_start:q.start]
+    if FORECAST.search(before):
+        return "forecast"
+    if TARGET.search(before):
+        return "target"
+    return "actual"
+
+
+def extract_observations(text: str, ref_year: int | None, regions: list[RegionMention],
+                         companies: list[CompanyMention], periods: list[PeriodMention],
+                         focus_city: str | None, focus_province: str | None, focus: str | None) -> list[dict]:
+    _, kw_pattern = metric_keywords()
+    keyword_hits = [(m.group(0), m.start(), m.end()) for m in kw_pattern.finditer(text)]
+    quantities = find_quantities(text)
+    sentences = split_sentences(text)
+    subjects = [c for c in companies if c.company_type != "research"]
+    out = []
+    si = 0
+    for i, q in enumerate(quantities):
+        while si < len(sentences) - 1 and sentences[si][1] <= q.start:
+            si += 1
+        sentence = sentences[si] if sentences else (0, len(text))
+        clause = _clause(text, sentence, q.start)
+        ctx = Context(text, sentence, clause)
+        nxt = quantities[i + 1].start if i + 1 < len(quantities) else len(text)
+        metric, q = attribute_metric(text, q, ctx, keyword_hits, nxt)
+        value, value_high = q.value, q.value_high
+        if FALL.search(text[max(clause[0], q.start - 8):q.start]):
+            value, value_high = (-value_high, -value) if value_high is not None else (-value, None)
+        ss, se = sentence
+        company = None
+        for c in (_nearest_before(subjects, clause[0], q.start) + _nearest_before(subjects, ss, clause[0])
+                  + _nearest_after(subjects, q.end, clause[1])):
+            company = c.company
+            break
+        region = None
+        for r in (_nearest_before(regions, clause[0], q.start) + _nearest_after(regions, q.end, clause[1])
+                  + _nearest_before(regions, ss, clause[0]) + _nearest_after(regions, clause[1], se)):
+            region = r.region
+            break
+        sentence_text = text[ss:se]
+        if region is None:
+            if NATIONAL.search(sentence_text):
+                region = "中国"
+            elif PROVINCE_WIDE.search(sentence_text) and focus_province:
+                region = focus_province
+            elif CITY_WIDE.search(sentence_text) and focus_city:
+                region = focus_city
+            elif company is None and not PERSONAL.search(sentence_text):
+                region = focus
+        period = None
+        for p in _nearest_before(periods, ss, q.start):
+            period = p.period
+            break
+        source = None
+        if (sm := SOURCE.search(text[ss:q.start])):
+            source = sm.group("org")
+        out.append({
+            "span": q.span, "char_start": q.start, "char_end": q.end, "value": value, "value_high": value_high,
+            "unit": q.unit, "measure": q.measure, "metric": metric, "region": region, "company": company,
+            "period": period, "qualifier": qualifier(text, q, clause[0]), "status": status(text, ss, q, period, ref_year),
+            "source_org": source, "evidence": sentence_text.strip(),
+        })
+    return out

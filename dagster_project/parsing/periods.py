@@ -1,0 +1,108 @@
+"""Time expressions -> periods (``2024``, ``2025-01..2025-10``, ``2025-Q1``, ``2024-11-11``).
+
+Relative words (今年, 去年, 年底, 一季度) and named days (双11, 五一) resolve with the article's
+reference year: its publication year, else the latest year the article states as past or present.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CN_SMALL = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+RELATIVE_YEAR = {"今年": 0, "全年": 0, "当年": 0, "本年": 0, "本年度": 0, "年底": 0, "年末": 0, "年初": 0, "年内": 0,
+                 "去年": -1, "上年": -1, "前年": -2, "明年": 1}
+NAMED_DAYS = {"双11": (11, 11), "双十一": (11, 11), "双12": (12, 12), "双十二": (12, 12), "618": (6, 18),
+              "五一": (5, 1), "国庆": (10, 1), "元旦": (1, 1), "七夕": None, "春节": None, "年货节": None}
+Y = r"(?P<y>(?:19|20)\d{2})年"
+REL = r"(?P<rel>" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")"
+SEP = r"\s*(?:-|—|–|~|～|至|到)\s*"
+PERIOD = re.compile(
+    rf"(?:{Y}|{REL})?\s*(?:"
+    rf"(?P<m1>\d{{1,2}}){SEP}(?P<m2>\d{{1,2}})\s*月(?:份)?"
+    rf"|(?:第)?(?P<q>[一二三四1-4])季度"
+    rf"|(?P<h>上|下)半年"
+    rf"|(?P<m>\d{{1,2}})月(?:(?P<d>\d{{1,2}})[日号](?:{SEP}(?P<d2>\d{{1,2}})[日号])?)?(?:份|初|底|末|中旬|上旬|下旬)?"
+    rf"|(?P<named>双11|双十一|双12|双十二|618|五一|国庆|元旦)"
+    rf")"
+    rf"|(?P<yo>(?:19|20)\d{{2}})年|(?P<relo>" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")"
+)
+NULL_PERIOD = re.compile(r"截至目前|截止目前|目前|如今|当前|现在|现阶段")
+FUTURE_YEAR = re.compile(r"(?:到|至|—|-|~)\s*((?:19|20)\d{2})年|((?:19|20)\d{2})年(?:前|以前|之前|后|以后)")
+ANY_YEAR = re.compile(r"((?:19|20)\d{2})年")
+
+
+@dataclass(frozen=True)
+class PeriodMention:
+    start: int
+    end: int
+    period: str | None  # None for 目前 and the like: "now", which the spec leaves without a period
+
+
+def reference_year(text: str, published_date: str | None) -> int | None:
+    if published_date:
+        return int(published_date[:4])
+    future = {int(a or b) for a, b in FUTURE_YEAR.findall(text)}
+    years = [int(y) for y in ANY_YEAR.findall(text)]
+    past = [y for y in years if y not in future] or years
+    return max(past) if past else None
+
+
+def _resolve(m: re.Match, ref_year: int | None) -> str | None:
+    y_text = m.group("y") or m.group("yo")
+    year = int(y_text) if y_text else None
+    rel = m.group("rel") or m.group("relo")
+    if year is None and rel is not None:
+        year = ref_year + RELATIVE_YEAR[rel] if ref_year is not None else None
+    if m.group("m1"):
+        y = year if year is not None else ref_year
+        a, b = int(m.group("m1")), int(m.group("m2"))
+        if y is None or not (1 <= a <= b <= 12):
+            return None
+        return f"{y}-{a:02d}..{y}-{b:02d}"
+    if m.group("q"):
+        y = year if year is not None else ref_year
+        return f"{y}-Q{CN_SMALL[m.group('q')]}" if y is not None else None
+    if m.group("h"):
+        y = year if year is not None else ref_year
+        return f"{y}-H{1 if m.group('h') == '上' else 2}" if y is not None else None
+    if m.group("m"):
+        y = year if year is not None else ref_year
+        mo = int(m.group("m"))
+        if y is None or not 1 <= mo <= 12:
+            return None
+        if m.group("d"):
+            d = int(m.group("d"))
+            if m.group("d2"):
+                return f"{y}-{mo:02d}-{d:02d}..{y}-{mo:02d}-{int(m.group('d2')):02d}"
+            return f"{y}-{mo:02d}-{d:02d}"
+        return f"{y}-{mo:02d}"
+    if m.group("named"):
+        y = year if year is not None else ref_year
+        day = NAMED_DAYS.get(m.group("named"))
+        if y is None:
+            return None
+        return f"{y}-{day[0]:02d}-{day[1]:02d}" if day else str(y)
+    return str(year) if year is not None else None
+
+
+def find_periods(text: str, ref_year: int | None) -> list[PeriodMention]:
+    out = []
+    for m in PERIOD.finditer(text):
+        if not m.group(0).strip():
+            continue
+        # "3·28", "5·18" festival names and years inside model numbers are not periods.
+        if text[m.end():m.end() + 1] in ("·",) or re.match(r"[A-Za-z]", text[max(0, m.start() - 1):m.start()] or " "):
+            continue
+        out.append(PeriodMention(m.start(), m.end(), _resolve(m, ref_year)))
+    # 2024年“双11”: a named day takes the year written just before it.
+    for i in range(1, len(out)):
+        prev, cur = out[i - 1], out[i]
+        gap = text[prev.end:cur.start]
+        if prev.period and len(prev.period) == 4 and cur.period and len(gap) <= 2 and not gap.strip("“”\"'「」 "):
+            out[i] = PeriodMention(prev.start, cur.end, prev.period + cur.period[4:])
+            out[i - 1] = PeriodMention(prev.start, prev.start, None)
+    out = [p for p in out if p.end > p.start]
+    for m in NULL_PERIOD.finditer(text):
+        out.append(PeriodMention(m.start(), m.end(), None))
+    out.sort(key=lambda p: p.start)
+    return out

@@ -1,0 +1,207 @@
+"""Whole-corpus steps over Polars frames: files -> raw documents -> articles -> facts.
+
+Each function takes and returns DataFrames so that Dagster assets stay thin and tests can call
+the same steps on real seed text.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from dagster_project.parsing.clean import clean_document
+from dagster_project.parsing.companies import find_companies, find_people
+from dagster_project.parsing.decode import decode_bytes
+from dagster_project.parsing.extract import extract_observations, split_sentences
+from dagster_project.parsing.periods import find_periods, reference_year
+from dagster_project.parsing.regions import RegionMention, find_region_surfaces, focus_region, resolve_regions
+from dagster_project.parsing.segment import build_articles
+from dagster_project.parsing.tracked import compress_offsets
+
+RAW_SCHEMA = {"source_file": pl.String, "size_bytes": pl.Int64, "content_hash": pl.String, "encoding": pl.String,
+              "raw_text": pl.String, "ingested_at": pl.Datetime("us", "UTC")}
+QUARANTINE_SCHEMA = {"source_file": pl.String, "size_bytes": pl.Int64, "content_hash": pl.String,
+                     "reason": pl.String, "detected_at": pl.Datetime("us", "UTC")}
+
+
+def list_input_files(input_dir: Path) -> list[Path]:
+    return sorted(p for p in input_dir.rglob("*") if p.is_file() or p.is_symlink())
+
+
+def read_raw_documents(input_dir: Path, max_bytes: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Decode every file under ``input_dir``; files that cannot be articles go to quarantine."""
+    now = datetime.now(timezone.utc)
+    docs, quarantined, seen_hashes = [], [], {}
+    root = input_dir.resolve()
+    for path in list_input_files(input_dir):
+        name = path.relative_to(input_dir).as_posix()
+        if name.startswith(".") or "/." in name:
+            continue
+        reason, data = None, b""
+        resolved = path.resolve()
+        if path.is_symlink() and not resolved.is_relative_to(root):
+            reason = f"symlink to a file outside the input folder ({resolved})"
+        elif not resolved.exists():
+            reason = "broken symlink"
+        elif resolved.stat().st_size > max_bytes:
+            reason = f"oversized: {resolved.stat().st_size} bytes over the limit of {max_bytes}"
+        else:
+            data = resolved.read_bytes()
+        digest = hashlib.sha256(data).hexdigest() if data else None
+        if reason is None:
+            if digest in seen_hashes:
+                reason = f"duplicate content of {seen_hashes[digest]}"
+            else:
+                decoded = decode_bytes(data)
+                reason = decoded.reason
+        size = len(data) if data else (resolved.stat().st_size if resolved.exists() else 0)
+        if reason:
+            quarantined.append({"source_file": name, "size_bytes": size, "content_hash": digest,
+                                "reason": reason, "detected_at": now})
+            continue
+        seen_hashes[digest] = name
+        docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
+                     "encoding": decoded.encoding, "raw_text": decoded.text, "ingested_at": now})
+    return pl.DataFrame(docs, schema=RAW_SCHEMA), pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA)
+
+
+ARTICLE_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "content_hash": pl.String, "title": pl.String,
+                  "publisher": pl.String, "published_date": pl.Date, "authors": pl.List(pl.String),
+                  "is_live_commerce": pl.Boolean, "live_commerce_score": pl.Float64, "clean_text": pl.String,
+                  "raw_char_start": pl.Int64, "raw_char_end": pl.Int64, "offset_map": pl.String,
+                  "mojibake_repairs": pl.Int32, "mojibake_lost_chars": pl.Int32, "removed_lines": pl.Int32}
+
+
+def build_article_frame(raw: pl.DataFrame) -> pl.DataFrame:
+    rows = []
+    for doc in raw.select("source_file", "content_hash", "raw_text").iter_rows(named=True):
+        cleaned = clean_document(doc["raw_text"])
+        for art in build_articles(cleaned.lines):
+            src = art.text.src
+            rows.append({
+                "source_file": doc["source_file"], "article_seq": art.seq, "content_hash": doc["content_hash"],
+                "title": art.title, "publisher": art.publisher,
+                "published_date": datetime.strptime(art.published_date, "%Y-%m-%d").date() if art.published_date else None,
+                "authors": art.authors, "is_live_commerce": art.is_live_commerce,
+                "live_commerce_score": art.live_commerce_score, "clean_text": art.text.text,
+                "raw_char_start": min(src) if src else 0, "raw_char_end": (max(src) + 1) if src else 0,
+                "offset_map": json.dumps(compress_offsets(src)),
+                # Repairs are counted per file: every article of the file carries the file's count.
+                "mojibake_repairs": cleaned.repairs, "mojibake_lost_chars": cleaned.lost_chars,
+                "removed_lines": len(cleaned.removed_lines) + len(art.removed_tail),
+            })
+    return pl.DataFrame(rows, schema=ARTICLE_SCHEMA)
+
+
+def _raw_offsets(offset_map: list[list[int]], start: int, end: int) -> tuple[int, int]:
+    from dagster_project.parsing.tracked import raw_span
+    return raw_span(offset_map, start, end)
+
+
+SENTENCE_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "sentence_seq": pl.Int32,
+                   "char_start": pl.Int64, "char_end": pl.Int64, "raw_char_start": pl.Int64,
+                   "raw_char_end": pl.Int64, "text": pl.String}
+
+
+def build_sentence_frame(articles: pl.DataFrame) -> pl.DataFrame:
+    rows = []
+    for a in articles.select("source_file", "article_seq", "clean_text", "offset_map").iter_rows(named=True):
+        runs = json.loads(a["offset_map"])
+        for i, (s, e) in enumerate(split_sentences(a["clean_text"]), start=1):
+            rs, re_ = _raw_offsets(runs, s, e)
+            rows.append({"source_file": a["source_file"], "article_seq": a["article_seq"], "sentence_seq": i,
+                         "char_start": s, "char_end": e, "raw_char_start": rs, "raw_char_end": re_,
+                         "text": a["clean_text"][s:e]})
+    return pl.DataFrame(rows, schema=SENTENCE_SCHEMA)
+
+
+MENTION_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "kind": pl.String, "surface": pl.String,
+                  "name": pl.String, "code": pl.String, "level": pl.String, "parent_code": pl.String,
+                  "entity_type": pl.String, "source": pl.String, "ambiguous": pl.Boolean, "role": pl.String,
+                  "organisation": pl.String, "char_start": pl.Int64, "char_end": pl.Int64,
+                  "raw_char_start": pl.Int64, "raw_char_end": pl.Int64, "evidence": pl.String}
+
+
+def _sentence_at(sentences: list[tuple[int, int]], pos: int, text: str) -> str:
+    for s, e in sentences:
+        if s <= pos < e:
+            return text[s:e].strip()
+    return ""
+
+
+def build_mention_frame(articles: pl.DataFrame) -> pl.DataFrame:
+    texts = articles["clean_text"]
+    surfaces = find_region_surfaces(texts) if len(texts) else []
+    rows = []
+    for a, hits in zip(articles.select("source_file", "article_seq", "clean_text", "offset_map").iter_rows(named=True), surfaces):
+        text, runs = a["clean_text"], json.loads(a["offset_map"])
+        sentences = split_sentences(text)
+        key = {"source_file": a["source_file"], "article_seq": a["article_seq"]}
+
+        def row(kind, surface, name, start, end, **extra):
+            rs, re_ = _raw_offsets(runs, start, end)
+            base = {**key, "kind": kind, "surface": surface, "name": name, "code": None, "level": None,
+                    "parent_code": None, "entity_type": None, "source": None, "ambiguous": False, "role": None,
+                    "organisation": None, "char_start": start, "char_end": end, "raw_char_start": rs,
+                    "raw_char_end": re_, "evidence": _sentence_at(sentences, start, text)}
+            base.update(extra)
+            rows.append(base)
+
+        for r in resolve_regions(text, hits):
+            row("region", r.surface, r.region, r.start, r.end, code=r.code, level=r.level,
+                parent_code=r.parent_code, ambiguous=r.ambiguous, source="division_table")
+        companies = find_companies(text)
+        for c in companies:
+            row("company", c.surface, c.company, c.start, c.end, entity_type=c.company_type, source=c.evidence_rule)
+        for p in find_people(text, companies):
+            row("person", p.name, p.name, p.start, p.end, role=p.role, organisation=p.organisation)
+    return pl.DataFrame(rows, schema=MENTION_SCHEMA)
+
+
+OBSERVATION_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "span": pl.String, "value": pl.Float64,
+                      "value_high": pl.Float64, "unit": pl.String, "measure": pl.String, "metric": pl.String,
+                      "region": pl.String, "company": pl.String, "period": pl.String, "qualifier": pl.String,
+                      "status": pl.String, "source_org": pl.String, "evidence": pl.String, "char_start": pl.Int64,
+                      "char_end": pl.Int64, "raw_char_start": pl.Int64, "raw_char_end": pl.Int64}
+
+
+def build_observation_frame(articles: pl.DataFrame, mentions: pl.DataFrame) -> pl.DataFrame:
+    rows = []
+    by_article: dict[tuple[str, int], dict[str, list]] = {}
+    for m in mentions.iter_rows(named=True):
+        bucket = by_article.setdefault((m["source_file"], m["article_seq"]), {"region": [], "company": []})
+        if m["kind"] == "region":
+            bucket["region"].append(RegionMention(m["surface"], m["char_start"], m["char_end"], m["name"], m["code"],
+                                                  m["level"], m["parent_code"], m["ambiguous"]))
+        elif m["kind"] == "company":
+            from dagster_project.parsing.companies import CompanyMention
+            bucket["company"].append(CompanyMention(m["surface"], m["char_start"], m["char_end"], m["name"],
+                                                    m["entity_type"] or "other", "", m["source"] or ""))
+    for a in articles.select("source_file", "article_seq", "clean_text", "published_date", "offset_map").iter_rows(named=True):
+        text = a["clean_text"]
+        published = a["published_date"].isoformat() if a["published_date"] else None
+        bucket = by_article.get((a["source_file"], a["article_seq"]), {"region": [], "company": []})
+        regions = bucket["region"]
+        ref_year = reference_year(text, published)
+        city, province = focus_region(regions, "prefecture"), focus_region(regions, "province")
+        focus = _focus(regions)
+        runs = json.loads(a["offset_map"])
+        for obs in extract_observations(text, ref_year, regions, bucket["company"], find_periods(text, ref_year),
+                                        city, province, focus):
+            rs, re_ = _raw_offsets(runs, obs["char_start"], obs["char_end"])
+            rows.append({"source_file": a["source_file"], "article_seq": a["article_seq"], **obs,
+                         "raw_char_start": rs, "raw_char_end": re_})
+    return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA)
+
+
+def _focus(regions: list[RegionMention]) -> str | None:
+    """The place an article is about: its most-named province, city or county (not the country)."""
+    counts: dict[str, int] = {}
+    for r in regions:
+        if r.code and r.level in ("province", "prefecture", "county"):
+            counts[r.region] = counts.get(r.region, 0) + 1
+    return max(counts, key=lambda k: (counts[k], k)) if counts else None
