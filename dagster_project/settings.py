@@ -20,3 +20,9 @@ def warehouse_path() -> Path:
 
 def max_file_bytes() -> int:
     return int(os.environ.get("LCW_MAX_FILE_BYTES", 20 * 1024 * 1024))
+
+
+def build_warehouse_path() -> Path:
+    """Where a refresh builds the next snapshot before publishing it over warehouse_path()."""
+    default = warehouse_path().parent / ".build" / warehouse_path().name
+    return Path(os.environ.get("LCW_BUILD_WAREHOUSE", default)).resolve()

@@ -191,10 +191,10 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
                   + _nearest_after(subjects, q.end, clause[1])):
             company = c.company
             break
-        region = None
+        region = region_code = None
         for r in (_nearest_before(regions, clause[0], q.start) + _nearest_after(regions, q.end, clause[1])
                   + _nearest_before(regions, ss, clause[0]) + _nearest_after(regions, clause[1], se)):
-            region = r.region
+            region, region_code = r.region, r.code
             break
         sentence_text = text[ss:se]
         if region is None:
@@ -206,6 +206,7 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
                 region = focus_city
             elif company is None and not PERSONAL.search(sentence_text):
                 region = focus
+            region_code = "100000" if region == "中国" else next((r.code for r in regions if r.region == region and r.code), None)
         period = None
         for p in _nearest_before(periods, ss, q.start):
             period = p.period
@@ -215,7 +216,8 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
             source = sm.group("org")
         out.append({
             "span": q.span, "char_start": q.start, "char_end": q.end, "value": value, "value_high": value_high,
-            "unit": q.unit, "measure": q.measure, "metric": metric, "region": region, "company": company,
+            "unit": q.unit, "measure": q.measure, "metric": metric, "region": region, "region_code": region_code,
+            "company": company,
             "period": period, "qualifier": qualifier(text, q, clause[0]), "status": status(text, ss, q, period, ref_year),
             "source_org": source, "evidence": sentence_text.strip(),
         })

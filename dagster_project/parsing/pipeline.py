@@ -164,7 +164,7 @@ def build_mention_frame(articles: pl.DataFrame) -> pl.DataFrame:
 
 OBSERVATION_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "span": pl.String, "value": pl.Float64,
                       "value_high": pl.Float64, "unit": pl.String, "measure": pl.String, "metric": pl.String,
-                      "region": pl.String, "company": pl.String, "period": pl.String, "qualifier": pl.String,
+                      "region": pl.String, "region_code": pl.String, "company": pl.String, "period": pl.String, "qualifier": pl.String,
                       "status": pl.String, "source_org": pl.String, "evidence": pl.String, "char_start": pl.Int64,
                       "char_end": pl.Int64, "raw_char_start": pl.Int64, "raw_char_end": pl.Int64}
 

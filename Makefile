@@ -1,0 +1,50 @@
+# Two commands on a fresh machine (Python 3.11 with pip and venv): `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export LCW_INPUT_DIR ?= $(CURDIR)/seeds
+export LCW_WAREHOUSE ?= $(CURDIR)/warehouse/livecommerce.duckdb
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: run test ui docs install prepare score bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11 with venv)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Installs from the lock file only when it changed since the last install.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+prepare: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster-dbt project prepare-and-package --file dagster_project/dbt_project.py >/dev/null
+
+run: prepare
+	$(BIN)/dagster job execute -m dagster_project.definitions -j refresh_warehouse
+	$(BIN)/python -m dagster_project.summary
+
+test: prepare
+	$(BIN)/python -m pytest -q
+
+ui: prepare
+	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
+
+docs: prepare
+	cd dbt && $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir . && $(CURDIR)/$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8081
+
+score:
+	$(BIN)/python ../shared/eval/score.py --warehouse $(LCW_WAREHOUSE) --gold ../shared/eval/dev_gold
+
+clean:
+	rm -rf dbt/target dbt/logs warehouse/.build .pytest_cache

@@ -1,0 +1,22 @@
+import dagster as dg
+
+from dagster_project.assets import STAGING_ASSETS
+from dagster_project.checks import STAGING_CHECKS
+from dagster_project.dbt_assets import dbt_models
+from dagster_project.jobs import refresh_warehouse
+from dagster_project.publish import published_warehouse
+from dagster_project.resources import build_resources
+from dagster_project.schedules import daily_refresh
+from dagster_project.sensors import input_folder_sensor
+
+# One process runs a refresh's steps in order: DuckDB allows one writer per file, so assets must
+# not race each other (and dbt) for the lock the way the multiprocess executor would make them.
+defs = dg.Definitions(
+    assets=[*STAGING_ASSETS, dbt_models, published_warehouse],
+    asset_checks=STAGING_CHECKS,
+    jobs=[refresh_warehouse],
+    schedules=[daily_refresh],
+    sensors=[input_folder_sensor],
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)

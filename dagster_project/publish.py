@@ -1,0 +1,28 @@
+"""The published warehouse: the build copy replaces the analysts' file in one atomic rename,
+only after every staging check and every dbt model and test succeeded."""
+
+import dagster as dg
+
+from dagster_project.dbt_assets import dbt_models
+from dagster_project.resources import WarehouseResource
+
+MARTS = ["articles", "metric_observations", "region_mentions", "company_mentions", "regional_metrics", "quarantine"]
+
+
+@dg.asset(group_name="publish", kinds={"duckdb"}, deps=[dbt_models],
+          description="The DuckDB file analysts query (LCW_WAREHOUSE), replaced atomically by a fully built and "
+                      "checked snapshot. Readers keep the snapshot they opened; a failed run leaves it untouched.")
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        counts = {m: con.sql(f"select count(*) from marts.{m}").fetchone()[0] for m in MARTS}
+        top = con.sql("""select region, metric, period, value, unit, n_articles from marts.regional_metrics
+                         order by n_articles desc, n_observations desc limit 10""").fetchall()
+    size = warehouse.publish()
+    context.log.info(f"published {warehouse.published_path} ({size} bytes)")
+    table = "| region | metric | period | value | unit | articles |\n|---|---|---|---|---|---|\n" + "".join(
+        "| " + " | ".join(str(v) for v in row) + " |\n" for row in top)
+    return dg.MaterializeResult(metadata={
+        "path": warehouse.published_path, "bytes": size,
+        **{f"rows/{k}": v for k, v in counts.items()},
+        "regional_metrics_preview": dg.MetadataValue.md(table),
+    })

@@ -1,0 +1,13 @@
+select
+    m.source_file,
+    m.article_seq,
+    m.name as company,
+    coalesce(d.company_type, any_value(m.entity_type)) as company_type,
+    d.home_region,
+    d.company is not null as in_dictionary,
+    count(*) as mention_count,
+    min(m.char_start) as first_char_start
+from {{ ref('int_live_mentions') }} m
+left join (select distinct company, company_type, home_region from {{ ref('stg_companies') }}) d on d.company = m.name
+where m.kind = 'company'
+group by m.source_file, m.article_seq, m.name, d.company_type, d.home_region, d.company

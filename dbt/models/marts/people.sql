@@ -1,0 +1,11 @@
+select
+    source_file,
+    article_seq,
+    name as person,
+    role,
+    organisation,
+    count(*) as mention_count,
+    arg_min(evidence, char_start) as evidence
+from {{ ref('int_live_mentions') }}
+where kind = 'person'
+group by source_file, article_seq, name, role, organisation

@@ -1,0 +1,1 @@
+select source_file, size_bytes, content_hash, reason, detected_at from {{ ref('stg_quarantine') }}

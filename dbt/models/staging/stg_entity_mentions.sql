@@ -1,0 +1,20 @@
+select
+    source_file,
+    article_seq,
+    kind,
+    surface,
+    name,
+    code,
+    level,
+    parent_code,
+    entity_type,
+    source,
+    ambiguous,
+    role,
+    organisation,
+    char_start,
+    char_end,
+    raw_char_start,
+    raw_char_end,
+    evidence
+from {{ source('staging', 'entity_mentions') }}

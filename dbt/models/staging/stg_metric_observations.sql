@@ -1,0 +1,22 @@
+select
+    source_file,
+    article_seq,
+    span,
+    value,
+    value_high,
+    unit,
+    measure,
+    metric,
+    region,
+    region_code,
+    company,
+    period,
+    qualifier,
+    status,
+    source_org,
+    evidence,
+    char_start,
+    char_end,
+    raw_char_start,
+    raw_char_end
+from {{ source('staging', 'metric_observations') }}
