@@ -12,8 +12,11 @@ from dagster_project.parsing.periods import PeriodMention
 from dagster_project.parsing.reference import read_seed
 from dagster_project.parsing.regions import RegionMention
 
-SENTENCE_END = re.compile(r"[。！？!?；;…]+[”’」』\"]?|\n")
-CLAUSE_SEP = re.compile(r"[,，:：、]")
+# A line break ends a sentence only after closing punctuation; infographic lines and headlines
+# without it run on into the next line (the break then separates clauses).
+SENTENCE_END = re.compile(r"[。！？!?…]+[”’」』\"]?|(?<=[。！？!?…”’」』\")）])\n")
+CLAUSE_SEP = re.compile(r"[,，:：、；;\n]")
+RIGHT_KEYWORD_WINDOW = 5  # 接近30万的商家: a keyword after the number must follow it closely
 MONEY_UNITS = {"CNY", "USD", "EUR", "HKD", "JPY", "GBP", "KRW"}
 FALL = re.compile(r"(?:下降|下滑|减少|降低|比降|下跌|亏损|萎缩|回落|缩水|同比减少|同比下降|降幅|跌)(?:了|幅度为|幅度达|为|达|约|近|超)?$")
 AT_LEAST_BEFORE = re.compile(r"(?:超过|超出|超|突破|逾|多于|不低于|不少于|高于|达到超|达超)了?\s*$")
@@ -23,13 +26,14 @@ AT_LEAST_AFTER = re.compile(r"^\s*(?:以上|之上|多|余|有余)")
 APPROX_AFTER = re.compile(r"^\s*(?:左右|上下|级别|级|量级)")
 AT_MOST_AFTER = re.compile(r"^\s*(?:以下|以内|之内)")
 FORECAST = re.compile(r"预计|估计|有望|预测|预期|或将|料将")
-TARGET = re.compile(r"目标|力争|争取|计划|规划|将(?:在[^,，。]{0,8})?(?:达到|达|突破|超过|超|实现|增至|举办|新增|建成|覆盖|培育|打造|形成)|"
+TARGET = re.compile(r"目标|力争|争取|将(?:在[^,，。]{0,8})?(?:达到|达|突破|超过|超|实现|增至|举办|新增|建成|覆盖|培育|打造|形成)|"
                     r"要(?:做|达到|实现|完成)|到20\d{2}年|20\d{2}年前")
 SOURCE = re.compile(r"(?:据|根据|来自)?(?P<org>[\u4e00-\u9fffA-Za-z]{2,20}?)(?:的)?(?:数据显示|统计显示|监测数据|数据|发布的数据|报告显示|调查显示)")
 PERSONAL = re.compile(r"[她他我]|我们|自己")
 NATIONAL = re.compile(r"全国|我国")
 CITY_WIDE = re.compile(r"全市|本市|市内|本地|当地|全区")
 PROVINCE_WIDE = re.compile(r"全省|本省|省内")
+SCOPE_WORDS = re.compile(r"全省|本省|省内|全市|本市|市内|本地|当地|全区")
 MEASURE_FALLBACK = {"人次": "viewers", "家": "entities", "人": "people", "名": "people", "位": "people",
                     "单": "orders", "件": "items", "台": "items", "根": "items", "款": "items"}
 
@@ -99,6 +103,16 @@ def _clause(text: str, sentence: tuple[int, int], pos: int) -> tuple[int, int]:
     return start, e
 
 
+def _list_item(text: str, sentence: tuple[int, int], q: Quantity) -> tuple[int, int]:
+    """Semicolons split a sentence into list items; attribution stays inside one item."""
+    s, e = sentence
+    start = s
+    for m in re.finditer(r"[；;]", text[s:q.start]):
+        start = s + m.end()
+    end = next((s + m.start() for m in re.finditer(r"[；;]", text[s:e]) if s + m.start() >= q.end), e)
+    return start, end
+
+
 def _nearest_before(items, lo: int, hi: int, start_of=lambda x: x.start, end_of=lambda x: x.end):
     cands = [x for x in items if start_of(x) >= lo and end_of(x) <= hi]
     return sorted(cands, key=lambda x: -end_of(x))
@@ -114,11 +128,16 @@ def attribute_metric(text: str, q: Quantity, ctx: Context, keyword_hits: list[tu
     table, _ = metric_keywords()
     hits = [(table[w], s, e) for w, s, e in keyword_hits]
     (cs, ce), (ss, _se) = ctx.clause, ctx.sentence
-    ordered = (
-        _nearest_before(hits, cs, q.start, lambda h: h[1], lambda h: h[2])
-        + _nearest_after(hits, q.end, min(ce, next_quantity_start), lambda h: h[1], lambda h: h[2])
-        + _nearest_before(hits, ss, cs, lambda h: h[1], lambda h: h[2])
-    )
+    # Nearest keyword in the clause on either side (千万级的产值), then earlier in the sentence.
+    right_end = min(ce, next_quantity_start, q.end + RIGHT_KEYWORD_WINDOW + 4)
+    in_clause = [h for h in hits if (cs <= h[1] and h[2] <= q.start)
+                 or (q.end <= h[1] <= q.end + RIGHT_KEYWORD_WINDOW and h[2] <= right_end)]
+    in_clause.sort(key=lambda h: q.start - h[2] if h[2] <= q.start else h[1] - q.end)
+    ordered = list(in_clause)
+    # 17个行业: a count followed by the noun it counts takes no keyword from another clause.
+    counted_noun = q.measure is not None and re.match(r"[\u4e00-\u9fff]", text[q.end:q.end + 1] or " ")
+    if not counted_noun:
+        ordered += _nearest_before(hits, ss, cs, lambda h: h[1], lambda h: h[2])
     for k, _, _ in ordered:
         if _compatible(k, q):
             if k.unit_class == "money" and q.unit == "count":
@@ -172,12 +191,19 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
     quantities = find_quantities(text)
     sentences = split_sentences(text)
     subjects = [c for c in companies if c.company_type != "research"]
+    # 全省 / 全市 / 本地 stand for the article's province or city where they are written.
+    scoped = [RegionMention(m.group(0), m.start(), m.end(), focus_province if PROVINCE_WIDE.match(m.group(0)) else focus_city,
+                            None, "", None, False)
+              for m in SCOPE_WORDS.finditer(text)
+              if (focus_province if PROVINCE_WIDE.match(m.group(0)) else focus_city)]
+    regions = sorted(regions + scoped, key=lambda r: r.start)
     out = []
     si = 0
     for i, q in enumerate(quantities):
         while si < len(sentences) - 1 and sentences[si][1] <= q.start:
             si += 1
         sentence = sentences[si] if sentences else (0, len(text))
+        sentence = _list_item(text, sentence, q)
         clause = _clause(text, sentence, q.start)
         ctx = Context(text, sentence, clause)
         nxt = quantities[i + 1].start if i + 1 < len(quantities) else len(text)
@@ -188,7 +214,7 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
         ss, se = sentence
         company = None
         for c in (_nearest_before(subjects, clause[0], q.start) + _nearest_before(subjects, ss, clause[0])
-                  + _nearest_after(subjects, q.end, clause[1])):
+                  + _nearest_after(subjects, q.end, clause[1]) + _nearest_after(subjects, clause[1], se)):
             company = c.company
             break
         region = region_code = None
@@ -196,6 +222,8 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
                   + _nearest_before(regions, ss, clause[0]) + _nearest_after(regions, clause[1], se)):
             region, region_code = r.region, r.code
             break
+        if region and not region_code:
+            region_code = next((m.code for m in regions if m.region == region and m.code), None)
         sentence_text = text[ss:se]
         if region is None:
             if NATIONAL.search(sentence_text):
@@ -211,6 +239,13 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
         for p in _nearest_before(periods, ss, q.start):
             period = p.period
             break
+        else:
+            # No time in the sentence: the previous sentence's last one carries over (这一年, 当天).
+            prev_start = sentences[si - 1][0] if si > 0 else ss
+            for p in _nearest_before(periods, prev_start, ss):
+                # Only a month or a day carries over; a bare year two sentences on is background.
+                period = p.period if p.period and len(p.period) > 4 and "Q" not in p.period else None
+                break
         source = None
         if (sm := SOURCE.search(text[ss:q.start])):
             source = sm.group("org")

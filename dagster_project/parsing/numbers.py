@@ -208,6 +208,8 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         if first_is_cn and not m.group("xm") and unit == "count" and measure is None:
             continue
+        if unit == "times" and value == 1 and second is None:
+            continue  # 翻了一倍, 增长一倍: a doubling without a figure
         if value_high is not None and value_high < value:
             value, value_high = value_high, value
         out.append(Quantity(start, end, text[start:end], value, value_high, unit, measure, approx, value_high is not None))
