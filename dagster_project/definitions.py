@@ -9,14 +9,19 @@ from dagster_project.resources import build_resources
 from dagster_project.schedules import daily_refresh
 from dagster_project.sensors import input_folder_sensor
 
-# One process runs a refresh's steps in order: DuckDB allows one writer per file, so assets must
-# not race each other (and dbt) for the lock the way the multiprocess executor would make them.
-defs = dg.Definitions(
-    assets=[*STAGING_ASSETS, dbt_models, published_warehouse],
-    asset_checks=STAGING_CHECKS,
-    jobs=[refresh_warehouse],
-    schedules=[daily_refresh],
-    sensors=[input_folder_sensor],
-    resources=build_resources(),
-    executor=dg.in_process_executor,
-)
+
+def build_definitions(resources: dict | None = None) -> dg.Definitions:
+    # One process runs a refresh's steps in order: DuckDB allows one writer per file, so assets
+    # must not race each other (and dbt) for the lock as the multiprocess executor would make them.
+    return dg.Definitions(
+        assets=[*STAGING_ASSETS, dbt_models, published_warehouse],
+        asset_checks=STAGING_CHECKS,
+        jobs=[refresh_warehouse],
+        schedules=[daily_refresh],
+        sensors=[input_folder_sensor],
+        resources=resources or build_resources(),
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions()

@@ -75,9 +75,10 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
-def build_resources() -> dict:
-    os.environ.setdefault("LCW_BUILD_WAREHOUSE", str(build_warehouse_path()))
+def build_resources(published: Path | None = None, build: Path | None = None) -> dict:
+    published = published or warehouse_path()
+    build = build or (build_warehouse_path() if published == warehouse_path() else published.parent / ".build" / published.name)
     return {
-        "warehouse": WarehouseResource(published_path=str(warehouse_path()), build_path=str(build_warehouse_path())),
+        "warehouse": WarehouseResource(published_path=str(published), build_path=str(build)),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }

@@ -22,7 +22,7 @@ COUNTRY = {"code": "100000", "name": "中国", "level": "country", "parent_code"
 LEVEL_RANK = {"country": 0, "province": 1, "prefecture": 2, "county": 3, "town": 4}
 # A place name directly followed by one of these is part of an organisation's or venue's name.
 ORG_TAIL = re.compile(
-    r"^[\u4e00-\u9fff]{0,5}?(?:大学|学院|研究院|研究所|银行|集团|有限公司|公司|博览|会议中心|国际中心|广场|大厦|酒店|医院|"
+    r"^[\u4e00-\u9fff]{0,4}?(?:大学|学院|研究院|研究所|银行|集团|有限公司|公司|博览|会议中心|国际中心|广场|大厦|酒店|医院|"
     r"电视台|日报|晚报|时报|商会|协会|联盟|实验室|体育场|机场|火车站|高铁站)"
 )
 ZONE = re.compile(r"开发区|产业园|示范区|园区|管理区|新区|高新区|试验区|合作区")
@@ -100,9 +100,13 @@ def region_index() -> RegionIndex:
 
 
 @lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
+def word_counts() -> dict[str, int]:
     with open(REFERENCE_DIR / "common_words.csv", encoding="utf-8", newline="") as f:
-        return frozenset(r["word"] for r in csv.DictReader(f))
+        return {r["word"]: int(r["count"]) for r in csv.DictReader(f)}
+
+
+def common_words() -> frozenset[str]:
+    return frozenset(word_counts())
 
 
 def find_region_surfaces(texts: pl.Series) -> list[list[tuple[str, int, int]]]:
@@ -123,18 +127,22 @@ def find_region_surfaces(texts: pl.Series) -> list[list[tuple[str, int, int]]]:
     return out
 
 
-def _refine(text: str, surface: str, start: int, end: int) -> tuple[str, int, int] | None:
+def _refine(text: str, surface: str, start: int, end: int, word_follows: bool = False) -> tuple[str, int, int] | None:
     idx = region_index()
     if surface[-1] in "区市县镇省" and SUFFIX_WORD.match(text[end - 1:end + 2]):
         shorter = surface[:-1]
-        return _refine(text, shorter, start, end - 1) if shorter in idx.by_surface else None
+        return _refine(text, shorter, start, end - 1, word_follows=True) if shorter in idx.by_surface else None
     if ORG_TAIL.match(text[end:end + 12]):
         return None
     if surface not in idx.full_names:
-        # A short name that ends or starts inside a word is no place: 新[平台], 提[高要]求.
-        words = common_words()
-        if text[end - 1:end + 1] in words or text[max(0, start - 1):start + 1] in words:
-            return None
+        # A short name that ends or starts inside a commoner word is no place: 新[平台], 提[高要]求
+        # (but 广东大区 stays 广东: 广东 is far commoner than 东大).
+        counts = word_counts()
+        own = counts.get(surface, 0)
+        overlaps = [text[max(0, start - 1):start + 1]] + ([] if word_follows else [text[end - 1:end + 1]])
+        for overlap in overlaps:
+            if len(overlap) == 2 and counts.get(overlap, 0) > own:
+                return None
     return surface, start, end
 
 

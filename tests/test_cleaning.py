@@ -1,0 +1,128 @@
+"""Decoding, repair, cleaning, segmentation and offsets on the seed files' real text."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from dagster_project.parsing.clean import clean_document, clean_plain, normalize_chars
+from dagster_project.parsing.decode import decode_bytes
+from dagster_project.parsing.mojibake import find_repairs
+from dagster_project.parsing.numbers import find_quantities
+from dagster_project.parsing.segment import build_articles
+from dagster_project.parsing.tracked import compress_offsets, raw_span
+from tests.conftest import SEEDS
+
+SEED_TEXT = {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+DAMAGED = "001_9466b8a903cc27a1.txt"
+
+
+def articles_of(name):
+    return build_articles(clean_document(SEED_TEXT[name]).lines)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk", "big5", "utf-16", "utf-16-le", "utf-16-be"])
+def test_each_encoding_is_detected_and_read(encoding):
+    text = SEED_TEXT["003_57bbf5c7c259c234.txt"][:3000]
+    if encoding == "big5":
+        text = "遙望科技董事長兼CEO謝如棟說,杭州直播電商產業正在重構,全市直播場次達471.36萬場。" * 20
+    text = text.encode(encoding, errors="ignore").decode(encoding).lstrip("\ufeff")  # what the codec can carry
+    data = text.encode(encoding)
+    decoded = decode_bytes(data)
+    assert decoded.reason is None
+    assert decoded.text.lstrip("\ufeff") == text
+
+
+@pytest.mark.parametrize("data,reason", [
+    (b"", "empty file"),
+    (b"%PDF-1.7\n%binary", "binary file (PDF)"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "binary file (PNG image)"),
+    (b"plain ascii text with no chinese at all", "no Chinese text"),
+    (b"\xff\xfe\x00\xd8", "undecodable"),
+])
+def test_unreadable_input_says_why(data, reason):
+    decoded = decode_bytes(data)
+    assert decoded.text is None and decoded.reason.startswith(reason)
+
+
+def test_gbk_frame_shift_runs_are_repaired_in_001_and_found_nowhere_else():
+    repairs = find_repairs(SEED_TEXT[DAMAGED])
+    assert len(repairs) >= 8
+    first = repairs[0]
+    assert first.garbled == "?!毙∥逄寡?" and first.repaired.startswith("。”小五坦")
+    assert first.lost_chars == 1 and first.repaired.endswith("\ufffd")  # marked, not invented
+    for name, text in SEED_TEXT.items():
+        if name != DAMAGED:
+            assert find_repairs(text) == [], name
+
+
+def test_an_ordinary_question_mark_is_left_alone():
+    text = "杭州直播电商经济真的“熄火”了吗?证券时报记者多方采访发现"
+    assert find_repairs(text) == []
+    assert clean_plain(text) == text
+
+
+def test_repair_runs_before_conversion_and_is_counted_per_file():
+    cleaned = clean_document(SEED_TEXT[DAMAGED])
+    text = "\n".join(line.text for line in cleaned.lines)
+    assert "小五坦" in text and "毙∥逄寡" not in text
+    assert cleaned.repairs >= 8 and cleaned.lost_chars >= 1
+
+
+def test_pinyin_glosses_go_and_real_parentheses_stay():
+    t, _, _ = normalize_chars("杭州全市平臺經(jīng)濟高質量發(fā)展大會。林依輪(中)走在田間,蛋蛋(楊潤心)在《三年行動計劃(2025—2027年)》中")
+    assert t.text == "杭州全市平台经济高质量发展大会。林依轮(中)走在田间,蛋蛋(杨润心)在《三年行动计划(2025—2027年)》中"
+
+
+def test_traditional_and_full_width_text_becomes_simplified_with_ascii_digits():
+    t, _, _ = normalize_chars("全市已集聚直播相關市場主體超１．５萬家")
+    assert t.text == "全市已集聚直播相关市场主体超1.5万家"
+    assert [(q.span, q.value) for q in find_quantities(t.text)] == [("1.5万家", 15000.0)]
+
+
+def test_page_furniture_and_spam_lines_are_removed():
+    raw = ("下载app\n扫码下载\n新华报业网  > 首页 > 正文\n江苏直播电商产业升级\n"
+           "![a.jpg](http://x/a.jpg)\n<p>全省现有4.3万个带货直播间&nbsp;。</p>\n"
+           "加微信 abc12345 无抵押贷款秒批\n责编:王建朋\n分享到微信朋友圈\n")
+    assert clean_plain(raw) == "江苏直播电商产业升级\n全省现有4.3万个带货直播间 。"
+
+
+def test_lines_broken_mid_sentence_are_joined_and_paragraphs_kept():
+    text = clean_plain(SEED_TEXT["002_9d9a72e933225fd3.txt"])
+    assert "“网红经济”撤离杭州的猜测甚嚣尘上" in text
+    assert "各家MCN机构与直播服务商均大力投入技术研发" in text
+    assert "\n1 迁移还是迭代?\n" in text
+
+
+def test_a_file_of_four_articles_is_split_with_titles_and_publisher():
+    arts = articles_of("002_9d9a72e933225fd3.txt")
+    assert [a.title for a in arts] == ["“网红第一大楼”为何冷清了? 杭州直播电商产业在重构中新生", "四川脑机接口产业爆发 倍益康连续上涨",
+                                       "沈阳市提高住房公积金 “商转公”贷款比例限额", "广州市天河区举行 开年首场AI产业对接活动"]
+    assert {a.publisher for a in arts} == {"证券时报"}
+    assert [a.is_live_commerce for a in arts] == [True, False, False, False]
+
+
+def test_publisher_and_date_from_a_source_line():
+    (art,) = articles_of("004_f2690ca50a479f04.txt")
+    assert (art.publisher, art.published_date) == ("南方日报", "2020-06-05")
+    assert art.is_live_commerce and art.live_commerce_score > 0
+
+
+def test_every_clean_character_maps_back_to_the_raw_file():
+    raw = SEED_TEXT[DAMAGED]
+    (art,) = articles_of(DAMAGED)
+    runs = compress_offsets(art.text.src)
+    start = art.text.text.index("3640.06亿元")
+    s, e = raw_span(json.loads(json.dumps(runs)), start, start + len("3640.06亿元"))
+    assert raw[s:e] == "3640.06億元"
+
+
+CHINESE_LINES = [line for text in SEED_TEXT.values() for line in text.splitlines() if 5 < len(line) < 200]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(CHINESE_LINES), min_size=1, max_size=6), st.sampled_from(["\n", "\n\n", "\n \n"]))
+def test_cleaning_is_idempotent(lines, sep):
+    once = clean_plain(sep.join(lines))
+    assert clean_plain(once) == once
