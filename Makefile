@@ -1,6 +1,6 @@
 # Two commands on a fresh machine (Python 3.11 with pip and venv): `make run` and `make test`.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 .PHONY: run test ui docs install prepare score bench clean
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11 with venv)"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "need Python 3.11 with venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
 # Installs from the lock file only when it changed since the last install.
