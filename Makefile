@@ -23,9 +23,9 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: instance/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp instance/dagster.yaml $@
 
 prepare: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster-dbt project prepare-and-package --file dagster_project/dbt_project.py >/dev/null
