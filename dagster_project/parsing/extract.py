@@ -25,7 +25,7 @@ AT_MOST_BEFORE = re.compile(r"(?:不足|不到|不超过|低于|少于|未超过
 AT_LEAST_AFTER = re.compile(r"^\s*(?:以上|之上|多|余|有余)")
 APPROX_AFTER = re.compile(r"^\s*(?:左右|上下|级别|级|量级)")
 AT_MOST_AFTER = re.compile(r"^\s*(?:以下|以内|之内)")
-FORECAST = re.compile(r"预计|估计|有望|预测|预期|或将|料将")
+FORECAST = re.compile(r"预计|估计|有望|预测|或将|料将")
 TARGET = re.compile(r"目标|力争|争取|将(?:在[^,，。]{0,8})?(?:达到|达|突破|超过|超|实现|增至|举办|新增|建成|覆盖|培育|打造|形成)|"
                     r"要(?:做|达到|实现|完成)|到20\d{2}年|20\d{2}年前")
 SOURCE = re.compile(r"(?:据|根据|来自)?(?P<org>[\u4e00-\u9fffA-Za-z]{2,20}?)(?:的)?(?:数据显示|统计显示|监测数据|数据|发布的数据|报告显示|调查显示)")
@@ -56,10 +56,16 @@ def metric_keywords() -> tuple[dict[str, Keyword], re.Pattern]:
     return table, pattern
 
 
+# “……。”玄度科技的服装主播任静说: the speaker after a closing quote belongs to the quote.
+SPEAKER_AFTER_QUOTE = re.compile(r"[^。！？!?\n“”]{1,30}?(?:说|表示|介绍|指出|透露|坦言|称|告诉记者|回忆|认为)[。,，:：]?")
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for m in SENTENCE_END.finditer(text):
         end = m.end()
+        if text[end - 1] == "”" and (sp := SPEAKER_AFTER_QUOTE.match(text, end)) and sp.group(0)[-1:] in "。,，:：":
+            continue
         if text[start:end].strip():
             spans.append((start, end if text[end - 1] != "\n" else end - 1))
         start = end
@@ -218,8 +224,8 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
             company = c.company
             break
         region = region_code = None
-        for r in (_nearest_before(regions, clause[0], q.start) + _nearest_after(regions, q.end, clause[1])
-                  + _nearest_before(regions, ss, clause[0]) + _nearest_after(regions, clause[1], se)):
+        wider = _nearest_before(regions, ss, clause[0]) + _nearest_after(regions, clause[1], se)
+        for r in (_nearest_before(regions, clause[0], q.start) + _nearest_after(regions, q.end, clause[1]) + wider):
             region, region_code = r.region, r.code
             break
         if region and not region_code:
@@ -233,7 +239,11 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
             elif CITY_WIDE.search(sentence_text) and focus_city:
                 region = focus_city
             elif company is None and not PERSONAL.search(sentence_text):
-                region = focus
+                # The place of the previous sentence carries over (古镇镇 ... “观看人次达到了10万以上”), else
+                # the place the article is about.
+                prev_start = sentences[si - 1][0] if si > 0 else ss
+                carried = [r for r in _nearest_before(regions, prev_start, ss) if r.level != "country"]
+                region = carried[0].region if carried else focus
             region_code = "100000" if region == "中国" else next((r.code for r in regions if r.region == region and r.code), None)
         period = None
         for p in _nearest_before(periods, ss, q.start):

@@ -85,6 +85,25 @@ def _resolve(m: re.Match, ref_year: int | None) -> str | None:
     return str(year) if year is not None else None
 
 
+ANAPHORA = re.compile(r"这一年|那一年|同年|当年")
+AFTER_EVENT = re.compile(r"^[”\"」』]?(?:结束)?(?:后|之后|以后|以来)")
+DAYS_AFTER = re.compile(r"^[^,，。;；]{0,10}?(\d{1,2}|[一二两三四五六七八九十]{1,3})天")
+
+
+def _day_span(start_iso: str, text_after: str) -> str:
+    """3月28日首个电商直播节7天实现: a date followed by N days is the range of those days."""
+    from datetime import date, timedelta
+    m = DAYS_AFTER.match(text_after)
+    if not m:
+        return start_iso
+    from dagster_project.parsing.numbers import parse_cn_int
+    n = int(m.group(1)) if m.group(1).isdigit() else parse_cn_int(m.group(1))
+    if not n or n < 2:
+        return start_iso
+    d0 = date.fromisoformat(start_iso)
+    return f"{start_iso}..{(d0 + timedelta(days=n - 1)).isoformat()}"
+
+
 def find_periods(text: str, ref_year: int | None) -> list[PeriodMention]:
     out = []
     for m in PERIOD.finditer(text):
@@ -93,7 +112,14 @@ def find_periods(text: str, ref_year: int | None) -> list[PeriodMention]:
         # "3·28", "5·18" festival names and years inside model numbers are not periods.
         if text[m.end():m.end() + 1] in ("·",) or re.match(r"[A-Za-z]", text[max(0, m.start() - 1):m.start()] or " "):
             continue
-        out.append(PeriodMention(m.start(), m.end(), _resolve(m, ref_year)))
+        start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+        period = _resolve(m, ref_year)
+        after = text[m.end():m.end() + 14]
+        if period and len(period) == 10:
+            period = _day_span(period, after)
+        if period and AFTER_EVENT.match(after):
+            period = period[:4]  # 双11结束后, 5月以来: after the date, within its year
+        out.append(PeriodMention(start, m.end(), period))
     # 2024年“双11”: a named day takes the year written just before it.
     for i in range(1, len(out)):
         prev, cur = out[i - 1], out[i]
@@ -102,6 +128,11 @@ def find_periods(text: str, ref_year: int | None) -> list[PeriodMention]:
             out[i] = PeriodMention(prev.start, cur.end, prev.period + cur.period[4:])
             out[i - 1] = PeriodMention(prev.start, prev.start, None)
     out = [p for p in out if p.end > p.start]
+    # 这一年, 当年: the year last written before.
+    for m in ANAPHORA.finditer(text):
+        year = next((p.period[:4] for p in reversed(out) if p.end <= m.start() and p.period and p.period[:4].isdigit()), None)
+        out.append(PeriodMention(m.start(), m.end(), year))
+    out.sort(key=lambda p: p.start)
     for m in NULL_PERIOD.finditer(text):
         out.append(PeriodMention(m.start(), m.end(), None))
     out.sort(key=lambda p: p.start)

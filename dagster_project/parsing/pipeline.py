@@ -151,10 +151,13 @@ def build_mention_frame(articles: pl.DataFrame) -> pl.DataFrame:
             base.update(extra)
             rows.append(base)
 
+        companies = find_companies(text)
+        inside_company = {i for c in companies for i in range(c.start, c.end)}
         for r in resolve_regions(text, hits):
+            if r.start in inside_company:
+                continue  # 广东伊莱特电器有限公司: a place inside a company's name is no mention
             row("region", r.surface, r.region, r.start, r.end, code=r.code, level=r.level,
                 parent_code=r.parent_code, ambiguous=r.ambiguous, source="division_table")
-        companies = find_companies(text)
         for c in companies:
             row("company", c.surface, c.company, c.start, c.end, entity_type=c.company_type, source=c.evidence_rule)
         for p in find_people(text, companies):
