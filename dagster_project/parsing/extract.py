@@ -209,6 +209,7 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
         while si < len(sentences) - 1 and sentences[si][1] <= q.start:
             si += 1
         sentence = sentences[si] if sentences else (0, len(text))
+        full_sentence = sentence
         sentence = _list_item(text, sentence, q)
         clause = _clause(text, sentence, q.start)
         ctx = Context(text, sentence, clause)
@@ -219,8 +220,9 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
             value, value_high = (-value_high, -value) if value_high is not None else (-value, None)
         ss, se = sentence
         company = None
-        for c in (_nearest_before(subjects, clause[0], q.start) + _nearest_before(subjects, ss, clause[0])
-                  + _nearest_after(subjects, q.end, clause[1]) + _nearest_after(subjects, clause[1], se)):
+        fs, fe = full_sentence  # the subject of a list sentence governs every item
+        for c in (_nearest_before(subjects, clause[0], q.start) + _nearest_before(subjects, fs, clause[0])
+                  + _nearest_after(subjects, q.end, clause[1]) + _nearest_after(subjects, clause[1], fe)):
             company = c.company
             break
         region = region_code = None
@@ -239,8 +241,8 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
             elif CITY_WIDE.search(sentence_text) and focus_city:
                 region = focus_city
             elif company is None and not PERSONAL.search(sentence_text):
-                # The place of the previous sentence carries over (古镇镇 ... “观看人次达到了10万以上”), else
-                # the place the article is about.
+                # The place of the previous sentence carries over (古镇镇 ... “观看人次达到了10万以上”),
+                # else the place the article is about.
                 prev_start = sentences[si - 1][0] if si > 0 else ss
                 carried = [r for r in _nearest_before(regions, prev_start, ss) if r.level != "country"]
                 region = carried[0].region if carried else focus
