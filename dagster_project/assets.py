@@ -20,23 +20,45 @@ def _preview(frame: pl.DataFrame, columns: list[str], n: int = 5) -> dg.Metadata
 
 
 @dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"},
-          description="One row per readable input file: name, size, SHA-256, encoding, decoded text. "
-                      "Also writes staging.quarantine for files set aside, with the reason.")
+          description="Every version of every readable input file (name, size, SHA-256, encoding, decoded text, "
+                      "is_current). Only new or changed files are decoded; staging.document_changes lists what the "
+                      "parsing steps must redo, staging.quarantine the files set aside with the reason.")
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    started = warehouse.start_build()
-    docs, quarantined = pipeline.read_raw_documents(input_dir(), max_file_bytes())
-    warehouse.write_table("raw_documents", docs)
+    started = warehouse.start_build(context.log)
+    known = set()
+    fingerprint = pipeline.parser_fingerprint()
+    same_parser = warehouse.has_table("parser_state") and \
+        warehouse.read_table("parser_state")["fingerprint"].to_list() == [fingerprint]
+    if same_parser and warehouse.has_table("raw_documents"):
+        known = set(warehouse.read_table("raw_documents", "source_file, content_hash", "where is_current").iter_rows())
+    elif warehouse.has_table("raw_documents"):
+        context.log.info("parsing code or dictionaries changed: every file is parsed again")
+    new_docs, present, quarantined = pipeline.read_raw_documents(input_dir(), max_file_bytes(), known)
+    changes = warehouse.record_documents(new_docs, present)
     warehouse.write_table("quarantine", quarantined)
+    warehouse.write_table("parser_state", pl.DataFrame({"fingerprint": [fingerprint]}))
     for row in quarantined.iter_rows(named=True):
         context.log.warning(f"quarantined {row['source_file']}: {row['reason']}")
+    counts = dict(changes.group_by("change").len().iter_rows())
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": docs.height,
+        "dagster/row_count": present.height,
         "input_dir": str(input_dir()),
         "build": started,
+        "added": counts.get("added", 0), "changed": counts.get("changed", 0), "deleted": counts.get("deleted", 0),
+        "unchanged": present.height - counts.get("added", 0) - counts.get("changed", 0),
+        "reparsed_all": not same_parser,
         "quarantined_files": quarantined.height,
         "quarantine": _preview(quarantined, ["source_file", "reason"], 20),
-        "encodings": dg.MetadataValue.json(dict(docs.group_by("encoding").len().iter_rows())),
+        "encodings": dg.MetadataValue.json(dict(new_docs.group_by("encoding").len().iter_rows())),
     })
+
+
+def _changed_files(warehouse: WarehouseResource) -> list[str]:
+    return warehouse.read_table("document_changes")["source_file"].to_list()
+
+
+def _in_changed(warehouse: WarehouseResource) -> str:
+    return "where source_file in (select source_file from staging.document_changes)"
 
 
 # After raw_documents, which starts the run's build copy of the warehouse.
@@ -53,10 +75,13 @@ def admin_divisions(warehouse: WarehouseResource) -> dg.MaterializeResult:
           description="Articles: files cleaned (mojibake repair, pinyin glosses, Traditional->Simplified, NFKC, "
                       "page furniture) and split, with title, publisher, date, authors and the live-commerce score.")
 def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    frame = pipeline.build_article_frame(warehouse.read_table("raw_documents"))
-    warehouse.write_table("articles", frame)
+    docs = warehouse.read_table("raw_documents", "source_file, content_hash, raw_text",
+                                _in_changed(warehouse) + " and is_current")
+    frame = pipeline.build_article_frame(docs)
+    total = warehouse.replace_rows("articles", frame, _changed_files(warehouse))
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": frame.height,
+        "dagster/row_count": total,
+        "parsed_this_run": frame.height,
         "live_commerce_articles": int(frame["is_live_commerce"].sum()),
         "mojibake_repairs": int(frame.unique("source_file")["mojibake_repairs"].sum()),
         "mojibake_lost_chars": int(frame.unique("source_file")["mojibake_lost_chars"].sum()),
@@ -67,19 +92,20 @@ def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
 @dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"}, deps=[articles],
           description="Sentences of every article with offsets into the clean text and the raw file.")
 def sentences(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    frame = pipeline.build_sentence_frame(warehouse.read_table("articles"))
-    warehouse.write_table("sentences", frame)
-    return dg.MaterializeResult(metadata={"dagster/row_count": frame.height})
+    frame = pipeline.build_sentence_frame(warehouse.read_table("articles", where=_in_changed(warehouse)))
+    total = warehouse.replace_rows("sentences", frame, _changed_files(warehouse))
+    return dg.MaterializeResult(metadata={"dagster/row_count": total, "parsed_this_run": frame.height})
 
 
 @dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"}, deps=[articles, admin_divisions],
           description="Region mentions resolved to the division table, company mentions (dictionary and discovered) "
                       "and people with roles.")
 def entity_mentions(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    frame = pipeline.build_mention_frame(warehouse.read_table("articles"))
-    warehouse.write_table("entity_mentions", frame)
+    frame = pipeline.build_mention_frame(warehouse.read_table("articles", where=_in_changed(warehouse)))
+    total = warehouse.replace_rows("entity_mentions", frame, _changed_files(warehouse))
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": frame.height,
+        "dagster/row_count": total,
+        "parsed_this_run": frame.height,
         "by_kind": dg.MetadataValue.json(dict(frame.group_by("kind").len().iter_rows())),
         "ambiguous_regions": int(frame.filter(pl.col("kind") == "region")["ambiguous"].sum()),
     })
@@ -89,10 +115,13 @@ def entity_mentions(warehouse: WarehouseResource) -> dg.MaterializeResult:
           description="Every quantity in every article: value in base units, unit, measure, metric, region, company, "
                       "period, qualifier, status, source and evidence.")
 def metric_observations(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    frame = pipeline.build_observation_frame(warehouse.read_table("articles"), warehouse.read_table("entity_mentions"))
-    warehouse.write_table("metric_observations", frame)
+    changed = _in_changed(warehouse)
+    frame = pipeline.build_observation_frame(warehouse.read_table("articles", where=changed),
+                                             warehouse.read_table("entity_mentions", where=changed))
+    total = warehouse.replace_rows("metric_observations", frame, _changed_files(warehouse))
     return dg.MaterializeResult(metadata={
-        "dagster/row_count": frame.height,
+        "dagster/row_count": total,
+        "parsed_this_run": frame.height,
         "by_metric": dg.MetadataValue.json(dict(frame.group_by("metric").len().sort("len", descending=True).iter_rows())),
         "preview": _preview(frame, ["source_file", "span", "value", "unit", "metric", "region", "period"]),
     })

@@ -1,7 +1,9 @@
 """Resources: the warehouse (a build copy published atomically) and the dbt CLI."""
 from __future__ import annotations
 
+import fcntl
 import os
+import time
 import shutil
 import sys
 from contextlib import contextmanager
@@ -15,6 +17,16 @@ from dagster_dbt import DbtCliResource
 
 from dagster_project.dbt_project import dbt_project
 from dagster_project.settings import build_warehouse_path, warehouse_path
+
+
+# Refresh locks this process holds, by build path: re-entrant within a process (steps of one run
+# and repeated in-process runs), exclusive between processes; the OS drops them if a run is killed.
+_HELD_LOCKS: dict[str, int] = {}
+LOCK_WAIT_SECONDS = float(os.environ.get("LCW_LOCK_TIMEOUT", 1800))
+
+
+class RefreshLocked(Exception):
+    pass
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -34,8 +46,40 @@ class WarehouseResource(dg.ConfigurableResource):
         finally:
             con.close()
 
-    def start_build(self) -> str:
+    def acquire_lock(self, log=None) -> None:
+        """One refresh per warehouse at a time: wait for another run's lock, then take it."""
+        if self.build_path in _HELD_LOCKS:
+            return
+        lock_path = Path(self.build_path).with_suffix(".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        announced = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise RefreshLocked(f"another refresh holds {lock_path} (pid {lock_path.read_text().strip() or '?'})")
+                if log and not announced:
+                    log.info(f"waiting for the refresh running as pid {lock_path.read_text().strip() or '?'}")
+                    announced = True
+                time.sleep(0.5)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        _HELD_LOCKS[self.build_path] = fd
+
+    def release_lock(self) -> None:
+        fd = _HELD_LOCKS.pop(self.build_path, None)
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def start_build(self, log=None) -> str:
         """Start the build copy from the published snapshot (or empty), discarding leftovers."""
+        self.acquire_lock(log)
         build, published = Path(self.build_path), Path(self.published_path)
         build.parent.mkdir(parents=True, exist_ok=True)
         for leftover in (build, build.with_name(build.name + ".wal")):
@@ -52,9 +96,52 @@ class WarehouseResource(dg.ConfigurableResource):
             con.unregister("incoming_frame")
         return frame.height
 
-    def read_table(self, table: str, columns: str = "*") -> pl.DataFrame:
+    def read_table(self, table: str, columns: str = "*", where: str = "") -> pl.DataFrame:
         with self.connect() as con:
-            return con.sql(f"select {columns} from staging.{table}").pl()
+            return con.sql(f"select {columns} from staging.{table} {where}").pl()
+
+    def has_table(self, table: str) -> bool:
+        with self.connect() as con:
+            return bool(con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
+                                    "and table_name = ?", [table]).fetchone()[0])
+
+    def replace_rows(self, table: str, frame: pl.DataFrame, source_files: list[str]) -> int:
+        """Drop every row of these source files and insert the new ones, in one transaction."""
+        with self.connect() as con:
+            con.register("incoming_frame", frame)
+            con.execute(f"create table if not exists staging.{table} as select * from incoming_frame limit 0")
+            con.execute("begin")
+            con.execute(f"delete from staging.{table} where source_file in (select unnest(?))", [source_files])
+            con.execute(f"insert into staging.{table} by name select * from incoming_frame")
+            con.execute("commit")
+            con.unregister("incoming_frame")
+            return con.execute(f"select count(*) from staging.{table}").fetchone()[0]
+
+    def record_documents(self, new_docs: pl.DataFrame, present: pl.DataFrame) -> pl.DataFrame:
+        """Append new document versions to the history, retire replaced and deleted ones, and
+        return the changes (source_file, change) the parsing steps must apply."""
+        with self.connect() as con:
+            con.register("new_docs", new_docs)
+            con.register("present", present)
+            con.execute("""create table if not exists staging.raw_documents as
+                           select *, true as is_current, null::timestamptz as superseded_at from new_docs limit 0""")
+            con.execute("begin")
+            changes = con.sql("""
+                select n.source_file, case when c.source_file is null then 'added' else 'changed' end as change
+                from new_docs n left join (select source_file from staging.raw_documents where is_current) c using (source_file)
+                union all
+                select c.source_file, 'deleted' from staging.raw_documents c
+                where c.is_current and c.source_file not in (select source_file from present)
+            """).pl()
+            con.execute("""update staging.raw_documents set is_current = false, superseded_at = now()
+                           where is_current and source_file in (select unnest(?))""", [changes["source_file"].to_list()])
+            con.execute("insert into staging.raw_documents by name select *, true as is_current from new_docs")
+            con.register("changes", changes)
+            con.execute("create or replace table staging.document_changes as select * from changes")
+            con.execute("commit")
+            for name in ("new_docs", "present", "changes"):
+                con.unregister(name)
+        return changes
 
     def publish(self) -> int:
         build, published = Path(self.build_path), Path(self.published_path)
@@ -66,6 +153,7 @@ class WarehouseResource(dg.ConfigurableResource):
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())
         os.replace(tmp, published)  # atomic: readers see the old snapshot or the new one
+        self.release_lock()
         return published.stat().st_size
 
 

@@ -14,14 +14,20 @@ METRICS = ["gmv", "online_retail_sales", "revenue", "net_profit", "output_value"
 
 
 class RawDocuments(pa.DataFrameModel):
-    source_file: pl.String = pa.Field(unique=True)
+    source_file: pl.String
     size_bytes: pl.Int64 = pa.Field(gt=0)
     content_hash: pl.String = pa.Field(str_matches=r"^[0-9a-f]{64}$")
     encoding: pl.String
     raw_text: pl.String = pa.Field(str_length={"min_value": 1})
+    is_current: pl.Boolean
 
     class Config:
         strict = False
+
+    @pa.dataframe_check
+    def one_current_version_per_file(cls, data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(
+            ~(pl.col("is_current") & pl.col("source_file").is_duplicated().over(pl.col("is_current"))))
 
 
 class Quarantine(pa.DataFrameModel):

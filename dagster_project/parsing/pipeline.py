@@ -28,45 +28,62 @@ QUARANTINE_SCHEMA = {"source_file": pl.String, "size_bytes": pl.Int64, "content_
                      "reason": pl.String, "detected_at": pl.Datetime("us", "UTC")}
 
 
+def parser_fingerprint() -> str:
+    """A digest of the parsing code and the dictionaries: when either changes, every file is
+    parsed again (an unchanged file is skipped only if it would parse the same)."""
+    root = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for path in sorted([*(root / "dagster_project" / "parsing").glob("*.py"), *(root / "dbt" / "seeds").glob("*.csv"),
+                        *(root / "reference").glob("*.csv")]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def list_input_files(input_dir: Path) -> list[Path]:
-    return sorted(p for p in input_dir.rglob("*") if p.is_file() or p.is_symlink())
+    return sorted(p for p in input_dir.rglob("*") if (p.is_file() or p.is_symlink()) and not p.name.startswith("."))
 
 
-def read_raw_documents(input_dir: Path, max_bytes: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Decode every file under ``input_dir``; files that cannot be articles go to quarantine."""
+def read_raw_documents(input_dir: Path, max_bytes: int, known: set[tuple[str, str]] | None = None
+                       ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Scan ``input_dir``: (new or changed documents, decoded), (every readable file's name and
+    hash), (files set aside, with the reason). Files whose (name, hash) is in ``known`` are
+    hashed but not decoded again."""
     now = datetime.now(timezone.utc)
-    docs, quarantined, seen_hashes = [], [], {}
+    known = known or set()
+    docs, present, quarantined, seen_hashes = [], [], [], {}
     root = input_dir.resolve()
     for path in list_input_files(input_dir):
         name = path.relative_to(input_dir).as_posix()
-        if name.startswith(".") or "/." in name:
-            continue
-        reason, data = None, b""
+        reason, data, decoded = None, b"", None
         resolved = path.resolve()
         if path.is_symlink() and not resolved.is_relative_to(root):
             reason = f"symlink to a file outside the input folder ({resolved})"
         elif not resolved.exists():
             reason = "broken symlink"
         elif resolved.stat().st_size > max_bytes:
-            reason = f"oversized: {resolved.stat().st_size} bytes over the limit of {max_bytes}"
+            reason = f"oversized: {resolved.stat().st_size} bytes, over the limit of {max_bytes}"
         else:
             data = resolved.read_bytes()
         digest = hashlib.sha256(data).hexdigest() if data else None
-        if reason is None:
-            if digest in seen_hashes:
-                reason = f"duplicate content of {seen_hashes[digest]}"
-            else:
-                decoded = decode_bytes(data)
-                reason = decoded.reason
+        if reason is None and digest in seen_hashes:
+            reason = f"duplicate content of {seen_hashes[digest]}"
+        if reason is None and (name, digest) not in known:
+            decoded = decode_bytes(data)
+            reason = decoded.reason
         size = len(data) if data else (resolved.stat().st_size if resolved.exists() else 0)
         if reason:
             quarantined.append({"source_file": name, "size_bytes": size, "content_hash": digest,
                                 "reason": reason, "detected_at": now})
             continue
         seen_hashes[digest] = name
-        docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
-                     "encoding": decoded.encoding, "raw_text": decoded.text, "ingested_at": now})
-    return pl.DataFrame(docs, schema=RAW_SCHEMA), pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA)
+        present.append({"source_file": name, "content_hash": digest})
+        if decoded is not None:
+            docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
+                         "encoding": decoded.encoding, "raw_text": decoded.text, "ingested_at": now})
+    return (pl.DataFrame(docs, schema=RAW_SCHEMA),
+            pl.DataFrame(present, schema={"source_file": pl.String, "content_hash": pl.String}),
+            pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA))
 
 
 ARTICLE_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "content_hash": pl.String, "title": pl.String,

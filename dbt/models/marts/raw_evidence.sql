@@ -10,4 +10,4 @@ select
     o.raw_char_start,
     o.raw_char_end
 from {{ ref('int_live_observations') }} o
-join {{ source('staging', 'raw_documents') }} d using (source_file)
+join {{ source('staging', 'raw_documents') }} d on d.source_file = o.source_file and d.is_current
