@@ -1,0 +1,170 @@
+"""Refreshes that never lose data and never block analysts (issue 6), with real runs."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from dagster_project.parsing import pipeline
+from dagster_project.settings import REPO_ROOT
+from tests.conftest import SEEDS, query, refresh
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    input_dir = tmp_path / "input"
+    shutil.copytree(SEEDS, input_dir)
+    return input_dir, tmp_path / "wh" / "livecommerce.duckdb"
+
+
+def test_incremental_rerun_change_and_delete(workspace, monkeypatch):
+    input_dir, warehouse = workspace
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    before = query(warehouse, "select * from marts.metric_observations order by all")
+
+    # Nothing new: nothing parsed, no mart row changes.
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    assert query(warehouse, "select count(*) from staging.document_changes") == [(0,)]
+    assert query(warehouse, "select * from marts.metric_observations order by all") == before
+
+    # A changed file replaces its earlier rows; the raw history keeps both versions.
+    changed = input_dir / "003_57bbf5c7c259c234.txt"
+    changed.write_text(changed.read_text(encoding="utf-8").replace(
+        "数字浪潮席卷实体经济", "据统计,2025年常熟直播电商交易额达到1234亿元。\n数字浪潮席卷实体经济"), encoding="utf-8")
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    assert query(warehouse, "select * from staging.document_changes") == [("003_57bbf5c7c259c234.txt", "changed")]
+    assert query(warehouse, "select count(*), count(*) filter (where is_current) from staging.raw_documents "
+                            "where source_file = '003_57bbf5c7c259c234.txt'") == [(2, 1)]
+    assert query(warehouse, "select region, period from marts.metric_observations where value = 123400000000") == \
+        [("常熟市", "2025")]
+    others = "select * from marts.metric_observations where source_file <> '003_57bbf5c7c259c234.txt' order by all"
+    assert query(warehouse, others) == [r for r in before if r[0] != "003_57bbf5c7c259c234.txt"]
+
+    # A deleted file leaves the marts; its versions stay in the raw history, retired.
+    (input_dir / "000_37c7957edf3b189b.txt").unlink()
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    assert query(warehouse, "select count(*) from marts.articles where source_file = '000_37c7957edf3b189b.txt'") == [(0,)]
+    assert query(warehouse, "select bool_or(is_current) from staging.raw_documents "
+                            "where source_file = '000_37c7957edf3b189b.txt'") == [(False,)]
+
+
+def test_every_kind_of_bad_input_is_quarantined_and_the_rest_published(workspace, monkeypatch, tmp_path):
+    input_dir, warehouse = workspace
+    monkeypatch.setenv("LCW_MAX_FILE_BYTES", "40000")
+    (input_dir / "empty.txt").write_bytes(b"")
+    (input_dir / "report.pdf").write_bytes(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n")
+    (input_dir / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (input_dir / "garbled.txt").write_bytes(b"\x80abc\xff\x80\x80")
+    (input_dir / "huge.txt").write_text("直播电商" * 5000, encoding="utf-8")
+    shutil.copy(input_dir / "001_9466b8a903cc27a1.txt", input_dir / "zz_copy_of_001.txt")
+    (input_dir / "english.txt").write_text("Live commerce in Hangzhou grew fast.", encoding="utf-8")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("杭州直播电商", encoding="utf-8")
+    (input_dir / "link.txt").symlink_to(outside)
+
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    reasons = dict(query(warehouse, "select source_file, reason from marts.quarantine"))
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["report.pdf"] == "binary file (PDF)"
+    assert reasons["photo.png"] == "binary file (PNG image)"
+    assert reasons["garbled.txt"].startswith("undecodable")
+    assert reasons["huge.txt"].startswith("oversized")
+    assert reasons["zz_copy_of_001.txt"] == "duplicate content of 001_9466b8a903cc27a1.txt"
+    assert reasons["english.txt"] == "no Chinese text"
+    assert reasons["link.txt"].startswith("symlink to a file outside the input folder")
+    assert query(warehouse, "select count(distinct source_file) from marts.articles") == [(5,)]
+
+
+def test_a_failing_check_leaves_the_published_file_byte_for_byte(workspace, monkeypatch):
+    input_dir, warehouse = workspace
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    published = digest(warehouse)
+
+    real = pipeline.build_observation_frame
+
+    def broken(articles, mentions):  # a parser bug: a range whose ends are swapped
+        frame = real(articles, mentions)
+        return frame.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.col("value") - 1)
+                                  .otherwise(pl.col("value_high")).alias("value_high"))
+
+    monkeypatch.setattr(pipeline, "build_observation_frame", broken)
+    (input_dir / "004_f2690ca50a479f04.txt").write_text("杭州直播电商交易额达到1亿元。\n" * 3, encoding="utf-8")
+    result = refresh(input_dir, warehouse, monkeypatch)
+    assert not result.success
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    failed = evaluations["pandera_metric_observations"]
+    assert not failed.passed and failed.metadata["failing_rows"].value >= 1
+    assert "range_ordered" in failed.metadata["failure_sample"].value
+    assert not any(e.asset_key.path[-1] == "published_warehouse" for e in result.get_asset_materialization_events()
+                   if hasattr(e, "asset_key"))
+    assert digest(warehouse) == published
+
+
+def _run_job_subprocess(input_dir: Path, warehouse: Path, dagster_home: Path) -> subprocess.Popen:
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "LCW_INPUT_DIR": str(input_dir), "LCW_WAREHOUSE": str(warehouse),
+           "DAGSTER_HOME": str(dagster_home), "LCW_BUILD_WAREHOUSE": str(warehouse.parent / ".build" / warehouse.name)}
+    dagster = Path(sys.executable).parent / "dagster"
+    return subprocess.Popen([str(dagster), "job", "execute", "-m", "dagster_project.definitions", "-j", "refresh_warehouse"],
+                            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def test_kill_9_during_a_run_then_a_rerun(workspace, monkeypatch, tmp_path):
+    input_dir, warehouse = workspace
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    published = digest(warehouse)
+    changed = input_dir / "000_37c7957edf3b189b.txt"
+    changed.write_text("2025年杭州直播电商交易额达到5000亿元。\n" + changed.read_text(encoding="utf-8"), encoding="utf-8")
+
+    proc = _run_job_subprocess(input_dir, warehouse, tmp_path / "dagster_home")
+    build = warehouse.parent / ".build" / warehouse.name
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (build.exists() and (REPO_ROOT / "dbt" / "target").exists()):
+        time.sleep(0.2)
+    time.sleep(3)  # into the parsing or dbt steps
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert digest(warehouse) == published
+
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    assert query(warehouse, "select count(*) from marts.metric_observations where value = 500000000000") == [(1,)]
+
+
+def test_a_reader_never_blocks_a_refresh_and_keeps_its_snapshot(workspace, monkeypatch):
+    input_dir, warehouse = workspace
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    reader = duckdb.connect(str(warehouse), read_only=True)
+    before = reader.sql("select count(*) from marts.articles").fetchone()[0]
+    (input_dir / "000_37c7957edf3b189b.txt").unlink()
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    assert reader.sql("select count(*) from marts.articles").fetchone()[0] == before  # its own snapshot
+    reader.close()
+    assert query(warehouse, "select count(*) from marts.articles") == [(before - 1,)]
+
+
+def test_concurrent_refreshes_run_one_after_the_other(workspace, tmp_path):
+    input_dir, warehouse = workspace
+    first = _run_job_subprocess(input_dir, warehouse, tmp_path / "home_a")
+    time.sleep(1)
+    second = _run_job_subprocess(input_dir, warehouse, tmp_path / "home_b")
+    out_first, _ = first.communicate(timeout=600)
+    out_second, _ = second.communicate(timeout=600)
+    assert first.returncode == 0, out_first[-3000:]
+    assert second.returncode == 0, out_second[-3000:]
+    assert "waiting for the refresh running as pid" in out_first + out_second
+    assert query(warehouse, "select count(distinct source_file) from marts.articles") == [(5,)]
