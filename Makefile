@@ -48,3 +48,7 @@ score:
 
 clean:
 	rm -rf dbt/target dbt/logs warehouse/.build .pytest_cache
+
+BENCH_SIZES ?= 1000,10000,100000
+bench: prepare
+	$(BIN)/python bench/run.py --sizes $(BENCH_SIZES)

@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.runner import run_refresh
 from dagster_project.settings import REPO_ROOT
 
 SEEDS = REPO_ROOT / "seeds"
@@ -15,15 +16,10 @@ SEEDS = REPO_ROOT / "seeds"
 
 def refresh(input_dir: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch | None = None) -> dg.ExecuteInProcessResult:
     """Run the refresh_warehouse job in process, as `make run` does, on the given folder and file."""
-    from dagster_project.definitions import build_definitions
-    from dagster_project.resources import build_resources
-
     mp = monkeypatch or pytest.MonkeyPatch()
-    mp.setenv("LCW_INPUT_DIR", str(input_dir))
+    mp.setenv("LCW_INPUT_DIR", str(input_dir))  # restored after the test by monkeypatch
     mp.setenv("LCW_WAREHOUSE", str(warehouse))
-    defs = build_definitions(build_resources(published=warehouse))
-    job = defs.resolve_job_def("refresh_warehouse")
-    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    return run_refresh(input_dir, warehouse)
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

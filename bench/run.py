@@ -1,0 +1,143 @@
+"""Benchmark a full refresh, each stage and a +1 % refresh on generated corpora.
+
+    python bench/run.py                      # sizes from BENCH_SIZES, default 1000,10000,100000
+    python bench/run.py --sizes 1000 --out bench/out
+
+Each size runs in a fresh process (so peak RSS is its own). Prints a table, writes
+bench/out/results.csv and regenerates docs/performance.md from the same figures.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+STAGES = {
+    "ingest": ("staging__raw_documents", "staging__admin_divisions"),
+    "clean": ("staging__articles",),
+    "extract": ("staging__sentences", "staging__entity_mentions", "staging__metric_observations"),
+    "validate": ("pandera",),
+    "dbt": ("dbt_models",),
+    "publish": ("published_warehouse",),
+}
+COLUMNS = ["articles", "files", "mb", "full_refresh_s", "ingest_s", "clean_s", "extract_s", "validate_s", "dbt_s",
+           "publish_s", "parse_mb_per_s", "peak_rss_mb", "plus_1pct_refresh_s", "plus_1pct_share", "recall"]
+
+
+def stage_times(durations: dict[str, float]) -> dict[str, float]:
+    out = {}
+    for stage, keys in STAGES.items():
+        out[stage] = sum(d for k, d in durations.items() if any(k.startswith(p) or p in k for p in keys)
+                         and (stage == "validate") == ("pandera" in k))
+    return out
+
+
+def answer_key_recall(warehouse: Path, key_path: Path) -> float:
+    import duckdb
+    import polars as pl
+    key = pl.read_ndjson(key_path)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        pred = con.sql("select source_file, value, value_high, unit from marts.metric_observations").pl()
+    joined = key.join(pred, on=["source_file", "unit"], how="left", suffix="_pred")
+    hit = joined.with_columns(
+        ((pl.col("value_pred") - pl.col("value")).abs() <= 0.005 * pl.col("value").abs().clip(lower_bound=1e-9))
+        .fill_null(False).alias("ok")
+    ).group_by(["source_file", "value", "unit", "metric"]).agg(pl.col("ok").any())
+    return round(hit["ok"].mean(), 4)
+
+
+def run_one(articles: int, out: Path, seed: int) -> dict:
+    import dagster as dg
+
+    from bench.generate import generate
+    from dagster_project.runner import run_refresh, step_seconds
+
+    corpus = out / f"corpus_{articles}"
+    work = out / f"work_{articles}"
+    shutil.rmtree(work, ignore_errors=True)
+    if not corpus.exists():
+        generate(articles, corpus, seed)
+    input_dir = work / "input"
+    shutil.copytree(corpus, input_dir)
+    warehouse = work / "livecommerce.duckdb"
+    size = sum(p.stat().st_size for p in input_dir.iterdir())
+    instance = dg.DagsterInstance.ephemeral()
+
+    t0 = time.perf_counter()
+    result = run_refresh(input_dir, warehouse, instance)
+    full = time.perf_counter() - t0
+    assert result.success, "full refresh failed"
+    stages = stage_times(step_seconds(instance, result.run_id))
+
+    extra = out / f"extra_{articles}"
+    shutil.rmtree(extra, ignore_errors=True)
+    info = generate(max(1, articles // 100), extra, seed + 1)
+    for p in extra.iterdir():
+        shutil.copy(p, input_dir / p.name)
+    t1 = time.perf_counter()
+    assert run_refresh(input_dir, warehouse, instance).success, "+1 % refresh failed"
+    plus = time.perf_counter() - t1
+
+    rss_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    row = {"articles": articles, "files": len(list(corpus.iterdir())), "mb": round(size / 1e6, 2),
+           "full_refresh_s": round(full, 1), **{f"{k}_s": round(v, 1) for k, v in stages.items()},
+           "parse_mb_per_s": round(size / 1e6 / max(1e-9, stages["clean"] + stages["extract"]), 2),
+           "peak_rss_mb": round(rss_kb / 1024), "plus_1pct_refresh_s": round(plus, 1),
+           "plus_1pct_share": round(plus / full, 3), "recall": answer_key_recall(warehouse, corpus.parent / f"{corpus.name}.answer_key.jsonl")}
+    shutil.rmtree(work, ignore_errors=True)
+    return row
+
+
+def write_docs(rows: list[dict], command: str) -> None:
+    lines = ["# Performance", "",
+             f"Figures from `{command}` on this project's machine (2 cores, 24 GiB); "
+             "`bench/out/results.csv` holds the same numbers. Stages are Dagster step wall times; "
+             "parse MB/s is input size over clean + extract time; recall is the share of the generator's "
+             "answer-key figures found in `marts.metric_observations`.", "",
+             "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(str(r[c]) for c in COLUMNS) + " |" for r in rows]
+    lines += ["", "Targets (issue 7): clean + extract ≥ 25 MB/s; a full refresh of 100k articles under 5 minutes "
+              "with peak RSS under 4 GB; a +1 % refresh under 10 % of a full one.", ""]
+    (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "1000,10000,100000"))
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.one:
+        print(json.dumps(run_one(args.one, args.out, args.seed)))
+        return
+    rows = []
+    print(" ".join(f"{c:>14}" for c in COLUMNS))
+    for size in [int(s) for s in args.sizes.split(",") if s]:
+        proc = subprocess.run([sys.executable, __file__, "--one", str(size), "--out", str(args.out), "--seed", str(args.seed)],
+                              capture_output=True, text=True, cwd=ROOT)
+        if proc.returncode != 0:
+            print(proc.stdout[-2000:], proc.stderr[-4000:], file=sys.stderr)
+            sys.exit(f"benchmark of {size} articles failed")
+        row = json.loads(proc.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(" ".join(f"{row[c]!s:>14}" for c in COLUMNS), flush=True)
+    with open(args.out / "results.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS)
+        w.writeheader()
+        w.writerows(rows)
+    write_docs(rows, "make bench" + ("" if args.sizes == "1000,10000,100000" else f" BENCH_SIZES={args.sizes}"))
+
+
+if __name__ == "__main__":
+    main()
