@@ -1,0 +1,64 @@
+"""The README's SQL cookbook and the lcw command line against a built warehouse."""
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pytest
+
+from dagster_project import cli
+from dagster_project.settings import REPO_ROOT
+
+COOKBOOK = re.findall(r"```sql\n(.*?)```", (REPO_ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+
+
+def test_the_readme_has_a_cookbook():
+    assert len(COOKBOOK) >= 6
+
+
+@pytest.mark.parametrize("sql", COOKBOOK, ids=[q.splitlines()[0][3:40] for q in COOKBOOK])
+def test_every_cookbook_query_runs_and_answers(seed_warehouse, sql):
+    with duckdb.connect(str(seed_warehouse), read_only=True) as con:
+        rows = con.sql(sql).fetchall()
+    assert rows, "the query returned nothing on the seed warehouse"
+
+
+@pytest.fixture
+def published(seed_warehouse, monkeypatch):
+    monkeypatch.setenv("LCW_WAREHOUSE", str(seed_warehouse))
+    return seed_warehouse
+
+
+def test_lcw_sql_prints_a_table(published, capsys):
+    assert cli.main(["sql", "select region, value from marts.regional_metrics where region = '杭州市' "
+                            "and metric = 'live_sessions'"]) == 0
+    out = capsys.readouterr().out
+    assert "| 杭州市" in out and "4713600.0" in out
+
+
+def test_lcw_sql_is_read_only_and_explains_bad_sql(published, capsys):
+    assert cli.main(["sql", "select nope from marts.articles"]) == 2
+    assert "SQL error" in capsys.readouterr().err
+    assert cli.main(["sql", "delete from marts.articles"]) == 2
+    assert "read-only" in capsys.readouterr().err
+
+
+def test_lcw_says_where_the_warehouse_is_missing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("LCW_WAREHOUSE", str(tmp_path / "none.duckdb"))
+    assert cli.main(["sql", "select 1"]) == 2
+    assert "no warehouse at" in capsys.readouterr().err
+
+
+def test_lcw_status(published, capsys):
+    assert cli.main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "articles:     8 (5 about live commerce)" in out and "quarantined:  0 files" in out
+
+
+def test_lcw_explain_shows_raw_and_clean_evidence(published, capsys):
+    with duckdb.connect(str(published), read_only=True) as con:
+        start = con.sql("select char_start from marts.metric_observations where span = '3640.06亿元'").fetchone()[0]
+    assert cli.main(["explain", f"001_9466b8a903cc27a1.txt:{start}"]) == 0
+    out = capsys.readouterr().out
+    assert "实现直播成交额3640.06亿元" in out and "【3640.06億元】" in out
+    assert cli.main(["explain", "nothing.txt:1"]) == 2
