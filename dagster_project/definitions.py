@@ -1,6 +1,7 @@
 import dagster as dg
 
 from dagster_project.assets import STAGING_ASSETS
+from dagster_project.charts import regional_gmv_chart
 from dagster_project.checks import STAGING_CHECKS
 from dagster_project.dbt_assets import dbt_models
 from dagster_project.jobs import refresh_warehouse
@@ -14,7 +15,7 @@ def build_definitions(resources: dict | None = None) -> dg.Definitions:
     # One process runs a refresh's steps in order: DuckDB allows one writer per file, so assets
     # must not race each other (and dbt) for the lock as the multiprocess executor would make them.
     return dg.Definitions(
-        assets=[*STAGING_ASSETS, dbt_models, published_warehouse],
+        assets=[*STAGING_ASSETS, dbt_models, published_warehouse, regional_gmv_chart],
         asset_checks=STAGING_CHECKS,
         jobs=[refresh_warehouse],
         schedules=[daily_refresh],
