@@ -4,12 +4,18 @@ written to the build copy of the warehouse), and the asset that publishes that c
 import dagster as dg
 import polars as pl
 
+from dagster_project.column_docs import COLUMN_DOCS
 from dagster_project.parsing import pipeline
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REFERENCE_DIR, input_dir, max_file_bytes
 
 STAGING = ["staging"]
 GROUP = "staging"
+
+
+def column_schema(frame: pl.DataFrame) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype), description=COLUMN_DOCS.get(name))
+                                   for name, dtype in frame.schema.items()])
 
 
 def _preview(frame: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValue:
@@ -42,6 +48,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     counts = dict(changes.group_by("change").len().iter_rows())
     return dg.MaterializeResult(metadata={
         "dagster/row_count": present.height,
+        "dagster/column_schema": column_schema(new_docs),
         "input_dir": str(input_dir()),
         "build": started,
         "added": counts.get("added", 0), "changed": counts.get("changed", 0), "deleted": counts.get("deleted", 0),
@@ -68,6 +75,7 @@ def admin_divisions(warehouse: WarehouseResource) -> dg.MaterializeResult:
     frame = pl.read_csv(REFERENCE_DIR / "admin_divisions.csv", schema_overrides={"code": pl.String, "parent_code": pl.String})
     warehouse.write_table("admin_divisions", frame)
     return dg.MaterializeResult(metadata={"dagster/row_count": frame.height,
+                                          "dagster/column_schema": column_schema(frame),
                                           "levels": dg.MetadataValue.json(dict(frame.group_by("level").len().iter_rows()))})
 
 
@@ -81,6 +89,7 @@ def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
     total = warehouse.replace_rows("articles", frame, _changed_files(warehouse))
     return dg.MaterializeResult(metadata={
         "dagster/row_count": total,
+        "dagster/column_schema": column_schema(frame),
         "parsed_this_run": frame.height,
         "live_commerce_articles": int(frame["is_live_commerce"].sum()),
         "mojibake_repairs": int(frame.unique("source_file")["mojibake_repairs"].sum()),
@@ -94,7 +103,8 @@ def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def sentences(warehouse: WarehouseResource) -> dg.MaterializeResult:
     frame = pipeline.build_sentence_frame(warehouse.read_table("articles", where=_in_changed(warehouse)))
     total = warehouse.replace_rows("sentences", frame, _changed_files(warehouse))
-    return dg.MaterializeResult(metadata={"dagster/row_count": total, "parsed_this_run": frame.height})
+    return dg.MaterializeResult(metadata={"dagster/row_count": total, "parsed_this_run": frame.height,
+                                          "dagster/column_schema": column_schema(frame)})
 
 
 @dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"}, deps=[articles, admin_divisions],
@@ -105,6 +115,7 @@ def entity_mentions(warehouse: WarehouseResource) -> dg.MaterializeResult:
     total = warehouse.replace_rows("entity_mentions", frame, _changed_files(warehouse))
     return dg.MaterializeResult(metadata={
         "dagster/row_count": total,
+        "dagster/column_schema": column_schema(frame),
         "parsed_this_run": frame.height,
         "by_kind": dg.MetadataValue.json(dict(frame.group_by("kind").len().iter_rows())),
         "ambiguous_regions": int(frame.filter(pl.col("kind") == "region")["ambiguous"].sum()),
@@ -121,6 +132,7 @@ def metric_observations(warehouse: WarehouseResource) -> dg.MaterializeResult:
     total = warehouse.replace_rows("metric_observations", frame, _changed_files(warehouse))
     return dg.MaterializeResult(metadata={
         "dagster/row_count": total,
+        "dagster/column_schema": column_schema(frame),
         "parsed_this_run": frame.height,
         "by_metric": dg.MetadataValue.json(dict(frame.group_by("metric").len().sort("len", descending=True).iter_rows())),
         "preview": _preview(frame, ["source_file", "span", "value", "unit", "metric", "region", "period"]),

@@ -23,4 +23,21 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # dbt's profile reads the file to build from LCW_BUILD_WAREHOUSE (dbt/profiles.yml).
     os.environ["LCW_BUILD_WAREHOUSE"] = warehouse.build_path
     # No fetch_row_counts(): it keeps an in-process adapter connection open on the build file.
-    yield from dbt.cli(["build"], context=context).stream()
+    # Events are held until dbt exits, then each mart gets its row count and a Markdown preview
+    # read from the build file (dbt holds the write lock while it runs).
+    events = list(dbt.cli(["build"], context=context).stream())
+    with warehouse.connect() as con:
+        for event in events:
+            if isinstance(event, dg.Output) and event.output_name.startswith("marts__"):
+                table = event.output_name.split("__", 1)[1]
+                event = event.with_metadata({**event.metadata, **mart_metadata(con, table)})
+            yield event
+
+
+def mart_metadata(con, table: str) -> dict:
+    rows = con.sql(f"select count(*) from marts.{table}").fetchone()[0]
+    rel = con.sql(f"select * exclude (clean_text) from marts.{table} limit 5") if table == "articles" \
+        else con.sql(f"select * from marts.{table} limit 5")
+    header = "| " + " | ".join(rel.columns) + " |\n|" + "---|" * len(rel.columns) + "\n"
+    body = "".join("| " + " | ".join(str(v).replace("|", "/")[:40] for v in r) + " |\n" for r in rel.fetchall())
+    return {"dagster/row_count": rows, "preview": dg.MetadataValue.md(header + body)}
