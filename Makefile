@@ -40,8 +40,12 @@ test: prepare
 ui: prepare
 	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
 
+# dbt docs read a copy of the published file, never the file analysts query.
 docs: prepare
-	cd dbt && $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir . && $(CURDIR)/$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8081
+	@test -f $(LCW_WAREHOUSE) || { echo "no warehouse at $(LCW_WAREHOUSE): run make run first"; exit 1; }
+	mkdir -p warehouse/.docs && cp $(LCW_WAREHOUSE) warehouse/.docs/livecommerce.duckdb
+	cd dbt && LCW_BUILD_WAREHOUSE=$(CURDIR)/warehouse/.docs/livecommerce.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir . \
+	  && $(CURDIR)/$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8081
 
 score:
 	$(BIN)/python ../shared/eval/score.py --warehouse $(LCW_WAREHOUSE) --gold ../shared/eval/dev_gold
