@@ -62,3 +62,20 @@ def test_lcw_explain_shows_raw_and_clean_evidence(published, capsys):
     out = capsys.readouterr().out
     assert "实现直播成交额3640.06亿元" in out and "【3640.06億元】" in out
     assert cli.main(["explain", "nothing.txt:1"]) == 2
+
+
+def test_lcw_refresh_runs_the_job_and_draws_progress(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from tests.conftest import SEEDS
+    input_dir = tmp_path / "input"
+    input_dir.mkdir()
+    shutil.copy(SEEDS / "001_9466b8a903cc27a1.txt", input_dir)
+    monkeypatch.setenv("LCW_INPUT_DIR", str(input_dir))
+    monkeypatch.setenv("LCW_WAREHOUSE", str(tmp_path / "wh.duckdb"))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    assert cli.main(["refresh"]) == 0
+    out = capsys.readouterr().out
+    assert "steps" in out and "refreshed" in out
+    assert cli.main(["sql", "select count(*) as n from marts.articles"]) == 0
+    assert "| 1 " in capsys.readouterr().out

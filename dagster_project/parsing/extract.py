@@ -28,7 +28,9 @@ AT_MOST_AFTER = re.compile(r"^\s*(?:以下|以内|之内)")
 FORECAST = re.compile(r"预计|估计|有望|预测|或将|料将")
 TARGET = re.compile(r"目标|力争|争取|将(?:在[^,，。]{0,8})?(?:达到|达|突破|超过|超|实现|增至|举办|新增|建成|覆盖|培育|打造|形成)|"
                     r"要(?:做|达到|实现|完成)|到20\d{2}年|20\d{2}年前")
-SOURCE = re.compile(r"(?:据|根据|来自)?(?P<org>[\u4e00-\u9fffA-Za-z]{2,20}?)(?:的)?(?:数据显示|统计显示|监测数据|数据|发布的数据|报告显示|调查显示)")
+# 据杭州市市场监测数据 / 中商产业研究院数据显示 / 来自杭州市市场监管局的数据显示
+SOURCE = re.compile(r"(?:(?:据|根据|来自)(?P<org>[\u4e00-\u9fffA-Za-z]{2,20})(?:发布)?的?(?:数据|统计|消息|报告)"
+                    r"|(?P<org2>[\u4e00-\u9fffA-Za-z]{2,20}?)(?:发布)?的?(?:数据|统计|报告|调查)显示)")
 PERSONAL = re.compile(r"[她他我]|我们|自己")
 NATIONAL = re.compile(r"全国|我国")
 CITY_WIDE = re.compile(r"全市|本市|市内|本地|当地|全区")
@@ -260,7 +262,7 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
                 break
         source = None
         if (sm := SOURCE.search(text[ss:q.start])):
-            source = sm.group("org")
+            source = sm.group("org") or sm.group("org2")
         out.append({
             "span": q.span, "char_start": q.start, "char_end": q.end, "value": value, "value_high": value_high,
             "unit": q.unit, "measure": q.measure, "metric": metric, "region": region, "region_code": region_code,
