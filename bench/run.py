@@ -80,7 +80,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
 
     extra = out / f"extra_{articles}"
     shutil.rmtree(extra, ignore_errors=True)
-    info = generate(max(1, articles // 100), extra, seed + 1)
+    generate(max(1, articles // 100), extra, seed + 1)
     for p in extra.iterdir():
         shutil.copy(p, input_dir / p.name)
     t1 = time.perf_counter()

@@ -5,6 +5,7 @@ import dagster as dg
 import polars as pl
 
 from dagster_project.column_docs import COLUMN_DOCS
+from dagster_project.markdown import markdown_table
 from dagster_project.parsing import pipeline
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REFERENCE_DIR, input_dir, max_file_bytes
@@ -20,9 +21,7 @@ def column_schema(frame: pl.DataFrame) -> dg.TableSchema:
 
 def _preview(frame: pl.DataFrame, columns: list[str], n: int = 5) -> dg.MetadataValue:
     shown = frame.select([c for c in columns if c in frame.columns]).head(n)
-    header = "| " + " | ".join(shown.columns) + " |\n|" + "---|" * len(shown.columns) + "\n"
-    rows = "".join("| " + " | ".join(str(v).replace("|", "/")[:60] for v in r) + " |\n" for r in shown.iter_rows())
-    return dg.MetadataValue.md(header + rows)
+    return dg.MetadataValue.md(markdown_table(shown.columns, shown.iter_rows()))
 
 
 @dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"},

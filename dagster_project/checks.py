@@ -6,6 +6,7 @@ import pandera.errors as pe
 import pandera.polars as pa
 import polars as pl
 
+from dagster_project.markdown import markdown_table
 from dagster_project.resources import WarehouseResource
 from dagster_project.schemas import STAGING_SCHEMAS
 
@@ -19,9 +20,8 @@ def validate_frame(schema: type[pa.DataFrameModel], frame: pl.DataFrame) -> tupl
         return True, {"rows_checked": frame.height, "failing_rows": 0}
     except pe.SchemaErrors as err:
         cases = err.failure_cases
-        sample = cases.head(SAMPLE_ROWS).with_columns(pl.all().cast(pl.String).str.slice(0, 80))
-        table = "| " + " | ".join(sample.columns) + " |\n|" + "---|" * len(sample.columns) + "\n" + "".join(
-            "| " + " | ".join(str(v).replace("|", "/") for v in row) + " |\n" for row in sample.iter_rows())
+        sample = cases.head(SAMPLE_ROWS)
+        table = markdown_table(sample.columns, sample.iter_rows(), max_cell=80)
         failing_rows = cases["index"].drop_nulls().n_unique() if "index" in cases.columns else cases.height
         return False, {"rows_checked": frame.height, "failing_rows": int(failing_rows),
                        "failure_cases": int(cases.height), "failure_sample": dg.MetadataValue.md(table)}

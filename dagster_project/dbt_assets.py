@@ -7,6 +7,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import dbt_project
+from dagster_project.markdown import markdown_table
 from dagster_project.resources import WarehouseResource
 
 
@@ -38,6 +39,4 @@ def mart_metadata(con, table: str) -> dict:
     rows = con.sql(f"select count(*) from marts.{table}").fetchone()[0]
     rel = con.sql(f"select * exclude (clean_text) from marts.{table} limit 5") if table == "articles" \
         else con.sql(f"select * from marts.{table} limit 5")
-    header = "| " + " | ".join(rel.columns) + " |\n|" + "---|" * len(rel.columns) + "\n"
-    body = "".join("| " + " | ".join(str(v).replace("|", "/")[:40] for v in r) + " |\n" for r in rel.fetchall())
-    return {"dagster/row_count": rows, "preview": dg.MetadataValue.md(header + body)}
+    return {"dagster/row_count": rows, "preview": dg.MetadataValue.md(markdown_table(rel.columns, rel.fetchall(), 40))}

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.dbt_assets import dbt_models
+from dagster_project.markdown import markdown_table
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REPO_ROOT
 
@@ -26,8 +27,7 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
     size = warehouse.publish()
     score = dev_gold_score(warehouse.published_path)
     context.log.info(f"published {warehouse.published_path} ({size} bytes)")
-    table = "| region | metric | period | value | unit | articles |\n|---|---|---|---|---|---|\n" + "".join(
-        "| " + " | ".join(str(v) for v in row) + " |\n" for row in top)
+    table = markdown_table(["region", "metric", "period", "value", "unit", "articles"], top)
     return dg.MaterializeResult(metadata={
         "path": warehouse.published_path, "bytes": size,
         **{f"rows/{k}": v for k, v in counts.items()},
