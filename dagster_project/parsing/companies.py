@@ -150,13 +150,16 @@ def find_companies(text: str) -> list[CompanyMention]:
         if not re.search(r"[,，。!?？、]", name) and not _is_non_company(idx, name):
             add(start, start + len(name), name, "brand", "discovered", "quoted_brand")
     suffixes = "|".join(sorted(idx.company_suffixes, key=len, reverse=True))
-    role_context = re.compile(rf"(?P<org>[\u4e00-\u9fffA-Za-z]{{2,10}}?(?:{suffixes}))(?=(?:{ROLE}|的主播|旗下|的董事长))")
+    role_context = re.compile(rf"(?P<org>[\u4e00-\u9fffA-Za-z]{{2,10}}?(?:{suffixes}))(?=(?:{ROLE}|的[\u4e00-\u9fff]{{0,4}}(?:主播|员工|董事长|总经理|负责人)|旗下))")
     for m in role_context.finditer(text):
         name = _trim_left(m.group("org"))
         start = m.end("org") - len(name)
         distinctive = re.sub(rf"(?:{suffixes})$", "", name)
-        if not _is_non_company(idx, name) and len(name) <= 8 and len(distinctive) >= 2:
-            add(start, m.end("org"), name, _company_type_for(name), "discovered", "role_context")
+        if not _is_non_company(idx, name) and len(name) <= 8 and len(distinctive) >= 2 \
+                and distinctive not in GENERIC_CORES:
+            # 玄度科技 beside 中山市玄度互联网科技有限公司: the short form names the same company.
+            canonical = next((c.company for c in found if c.evidence_rule == "legal_name" and distinctive in c.company), name)
+            add(start, m.end("org"), canonical, _company_type_for(name), "discovered", "role_context")
     found.sort(key=lambda c: c.start)
     return found
 

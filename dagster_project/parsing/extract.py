@@ -31,6 +31,8 @@ TARGET = re.compile(r"目标|力争|争取|将(?:在[^,，。]{0,8})?(?:达到|�
 # 据杭州市市场监测数据 / 中商产业研究院数据显示 / 来自杭州市市场监管局的数据显示
 SOURCE = re.compile(r"(?:(?:据|根据|来自)(?P<org>[\u4e00-\u9fffA-Za-z]{2,20})(?:发布)?的?(?:数据|统计|消息|报告)"
                     r"|(?P<org2>[\u4e00-\u9fffA-Za-z]{2,20}?)(?:发布)?的?(?:数据|统计|报告|调查)显示)")
+# 杭州市农业农村局: a place that names a government body is who acts, not what a figure describes.
+GOVERNMENT_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:局|厅|委员会|政府|办公室)")
 PERSONAL = re.compile(r"[她他我]|我们|自己")
 NATIONAL = re.compile(r"全国|我国")
 CITY_WIDE = re.compile(r"全市|本市|市内|本地|当地|全区")
@@ -228,14 +230,21 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
             company = c.company
             break
         region = region_code = None
-        wider = _nearest_before(regions, ss, clause[0]) + _nearest_after(regions, clause[1], se)
-        for r in (_nearest_before(regions, clause[0], q.start) + _nearest_after(regions, q.end, clause[1]) + wider):
+        # A brand's or a maker's figure is about the company: a place elsewhere in the sentence is
+        # background (中山两家上市公司……华帝股份营收比降48%). A platform's figure keeps the place
+        # where it happened (拼多多为横栏10余家企业……). Places after the number's clause are
+        # destinations and asides (……南下义乌), not what the figure describes.
+        company_type = next((c.company_type for c in subjects if c.company == company), None)
+        wider = [] if company and company_type != "platform" else _nearest_before(regions, ss, clause[0])
+        local = [r for r in regions if not GOVERNMENT_AFTER.match(text, r.end)]
+        for r in (_nearest_before(local, clause[0], q.start) + _nearest_after(local, q.end, clause[1])
+                  + [w for w in wider if w in local]):
             region, region_code = r.region, r.code
             break
         if region and not region_code:
             region_code = next((m.code for m in regions if m.region == region and m.code), None)
         sentence_text = text[ss:se]
-        if region is None:
+        if region is None and not (company and company_type != "platform"):
             if NATIONAL.search(sentence_text):
                 region = "中国"
             elif PROVINCE_WIDE.search(sentence_text) and focus_province:

@@ -43,6 +43,9 @@ class RegionMention:
 
 
 FREE, NEEDS_ANCHOR, NEEDS_LOCAL_ANCHOR = 0, 1, 2
+# Town short names more frequent than this as words (发展 8.7M, 平台 10M) count only in full;
+# rarer ones (东升 11k) count when the article names the town's city or county.
+TOWN_SHORT_NAME_MAX_WORD_COUNT = 20_000
 
 
 @dataclass
@@ -70,12 +73,12 @@ def region_index() -> RegionIndex:
     stop = {r["surface"] for r in read_seed("region_stoplist")}
     by_surface: dict[str, dict[str, int]] = {}
 
-    words = common_words()
+    counts = word_counts()
 
     def add(surface: str, code: str, need: int) -> None:
         if len(surface) < 2 or surface in stop:
             return
-        if need == NEEDS_LOCAL_ANCHOR and surface in words:
+        if need == NEEDS_LOCAL_ANCHOR and counts.get(surface, 0) > TOWN_SHORT_NAME_MAX_WORD_COUNT:
             return  # a town whose short name is an everyday word (发展, 平台) only by its full name
         codes = by_surface.setdefault(surface, {})
         codes[code] = min(need, codes.get(code, need))
