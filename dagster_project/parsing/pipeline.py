@@ -13,13 +13,13 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.parsing.clean import clean_document
-from dagster_project.parsing.companies import find_companies, find_people
+from dagster_project.parsing.companies import CompanyMention, find_companies, find_people
 from dagster_project.parsing.decode import decode_bytes
 from dagster_project.parsing.extract import extract_observations, split_sentences
 from dagster_project.parsing.periods import find_periods, reference_year
 from dagster_project.parsing.regions import RegionMention, find_region_surfaces, focus_region, resolve_regions
 from dagster_project.parsing.segment import build_articles
-from dagster_project.parsing.tracked import compress_offsets
+from dagster_project.parsing.tracked import compress_offsets, raw_span
 
 RAW_SCHEMA = {"source_file": pl.String, "size_bytes": pl.Int64, "content_hash": pl.String, "encoding": pl.String,
               "raw_text": pl.String, "ingested_at": pl.Datetime("us", "UTC")}
@@ -114,7 +114,6 @@ def build_article_frame(raw: pl.DataFrame) -> pl.DataFrame:
 
 
 def _raw_offsets(offset_map: list[list[int]], start: int, end: int) -> tuple[int, int]:
-    from dagster_project.parsing.tracked import raw_span
     return raw_span(offset_map, start, end)
 
 
@@ -197,7 +196,6 @@ def build_observation_frame(articles: pl.DataFrame, mentions: pl.DataFrame) -> p
             bucket["region"].append(RegionMention(m["surface"], m["char_start"], m["char_end"], m["name"], m["code"],
                                                   m["level"], m["parent_code"], m["ambiguous"]))
         elif m["kind"] == "company":
-            from dagster_project.parsing.companies import CompanyMention
             bucket["company"].append(CompanyMention(m["surface"], m["char_start"], m["char_end"], m["name"],
                                                     m["entity_type"] or "other", "", m["source"] or ""))
     for a in articles.select("source_file", "article_seq", "clean_text", "published_date", "offset_map").iter_rows(named=True):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -78,11 +79,14 @@ def compress_offsets(src: tuple[int, ...]) -> list[list[int]]:
 
 def raw_span(runs: list[list[int]], start: int, end: int) -> tuple[int, int]:
     """Map a [start, end) span of clean text back to the raw text through compressed runs."""
+    starts = [c for c, _, _ in runs]
+
     def to_raw(pos: int) -> int:
-        for c, r, n in reversed(runs):
-            if c <= pos:
-                return r + min(pos - c, n - 1)
-        return 0
+        i = bisect_right(starts, pos) - 1
+        if i < 0:
+            return 0
+        c, r, n = runs[i]
+        return r + min(pos - c, n - 1)
     if end <= start:
         return to_raw(start), to_raw(start)
     return to_raw(start), to_raw(end - 1) + 1
