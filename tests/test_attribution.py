@@ -67,3 +67,25 @@ def test_targets_and_scope_words():
 def test_a_date_with_a_number_of_days_is_a_range():
     obs = observe("从中山市沙溪镇在3月28日首个电商直播节7天实现2.8亿元销售额以来,", "2020-06-05")
     assert pick(obs, "2.8亿元", "region", "period", "metric") == ("沙溪镇", "2020-03-28..2020-04-03", "gmv")
+
+
+def test_first_quarters_and_months_are_ranges_not_targets():
+    obs = observe("2025年前三季度,浙江省网络零售额2.1万亿元。今年前10个月,全省直播电商零售额逾8000亿元。", "2025-11-01")
+    assert pick(obs, "2.1万亿元", "period", "status", "metric") == ("2025-01..2025-09", "actual", "online_retail_sales")
+    assert pick(obs, "8000亿元", "period", "region", "qualifier") == ("2025-01..2025-10", "浙江省", "at_least")
+
+
+def test_a_comparison_year_is_not_the_period_of_a_growth_rate():
+    obs = observe("2025年,义乌市直播成交额达380亿元,较去年增长20%。", "2025-12-01")
+    assert pick(obs, "20%", "period", "metric") == ("2025", "growth_rate")
+
+
+@pytest.mark.parametrize("text,published,span,expected", [
+    ("今年上半年,广州市直播电商成交额约1200亿元。", "2025-08-01", "1200亿元", ("2025-H1", "approx", "actual", "广州市")),
+    ("据商务部数据,今年双11期间,全国直播电商成交额逾9000亿元。", "2025-11-20", "9000亿元", ("2025-11-11", "at_least", "actual", "中国")),
+    ("力争到年底,深圳市培育直播主播5000名以上。", "2025-03-01", "5000名", ("2025", "at_least", "target", "深圳市")),
+    ("估计今年深圳市直播电商交易额不足3000亿元。", "2025-03-01", "3000亿元", ("2025", "at_most", "forecast", "深圳市")),
+    ("东莞市直播电商成交额有望突破1500亿余元。", "2025-03-01", "1500亿余元", (None, "at_least", "forecast", "东莞市")),
+])
+def test_relative_periods_qualifiers_and_status(text, published, span, expected):
+    assert pick(observe(text, published), span, "period", "qualifier", "status", "region") == expected

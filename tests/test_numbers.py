@@ -70,3 +70,12 @@ def test_quantities(text, expected):
 ])
 def test_exclusions(text):
     assert quantities(text) == []
+
+
+@pytest.mark.parametrize("text,spans", [
+    ("一是加强主播培训;二是扩大直播基地规模。", []),                 # list numbering
+    ("1、培育主播500名;2、打造10个直播基地。", ["500名", "10个"]),
+    ("（3）新增直播间200间", ["200间"]),
+])
+def test_list_numbers_are_not_figures(text, spans):
+    assert [q.span for q in find_quantities(text)] == spans

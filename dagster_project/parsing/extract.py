@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from dagster_project.parsing.companies import CompanyMention
 from dagster_project.parsing.numbers import Quantity, find_quantities
-from dagster_project.parsing.periods import PeriodMention
+from dagster_project.parsing.periods import YEAR_BEFORE, PeriodMention
 from dagster_project.parsing.reference import read_seed
 from dagster_project.parsing.regions import RegionMention
 
@@ -27,13 +27,14 @@ APPROX_AFTER = re.compile(r"^\s*(?:左右|上下|级别|级|量级)")
 AT_MOST_AFTER = re.compile(r"^\s*(?:以下|以内|之内)")
 FORECAST = re.compile(r"预计|估计|有望|预测|或将|料将")
 TARGET = re.compile(r"目标|力争|争取|将(?:在[^,，。]{0,8})?(?:达到|达|突破|超过|超|实现|增至|举办|新增|建成|覆盖|培育|打造|形成)|"
-                    r"要(?:做|达到|实现|完成)|到20\d{2}年|20\d{2}年前")
+                    r"要(?:做|达到|实现|完成)|到20\d{2}年|20\d{2}年" + YEAR_BEFORE)
 # 据杭州市市场监测数据 / 中商产业研究院数据显示 / 来自杭州市市场监管局的数据显示
 SOURCE = re.compile(r"(?:(?:据|根据|来自)(?P<org>[\u4e00-\u9fffA-Za-z]{2,20})(?:发布)?的?(?:数据|统计|消息|报告)"
                     r"|(?P<org2>[\u4e00-\u9fffA-Za-z]{2,20}?)(?:发布)?的?(?:数据|统计|报告|调查)显示)")
 # 杭州市农业农村局: a place that names a government body is who acts, not what a figure describes.
 GOVERNMENT_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:局|厅|委员会|政府|办公室)")
 PERSONAL = re.compile(r"[她他我]|我们|自己")
+COMPARISON_BASE = re.compile(r"(?:较|比|相比|相较|对比|与|同)\s*$")
 NATIONAL = re.compile(r"全国|我国")
 CITY_WIDE = re.compile(r"全市|本市|市内|本地|当地|全区")
 PROVINCE_WIDE = re.compile(r"全省|本省|省内")
@@ -260,6 +261,10 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
             region_code = "100000" if region == "中国" else next((r.code for r in regions if r.region == region and r.code), None)
         period = None
         for p in _nearest_before(periods, ss, q.start):
+            # 较去年增长20%: the year compared against is not the figure's period, unless the figure
+            # is that year's own (较2024年的3933.45亿元).
+            if COMPARISON_BASE.search(text[max(ss, p.start - 3):p.start]) and text[p.end:q.start] not in ("", "的"):
+                continue
             period = p.period
             break
         else:

@@ -19,6 +19,8 @@ SEP = r"\s*(?:-|—|–|~|～|至|到)\s*"
 PERIOD = re.compile(
     rf"(?:{Y}|{REL})?\s*(?:"
     rf"(?P<m1>\d{{1,2}}){SEP}(?P<m2>\d{{1,2}})\s*月(?:份)?"
+    rf"|前(?P<qn>[一二三1-3])(?:个)?季度"
+    rf"|前(?P<mn>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})(?:个)?月(?:份)?"
     rf"|(?:第)?(?P<q>[一二三四1-4])季度"
     rf"|(?P<h>上|下)半年"
     rf"|(?P<m>\d{{1,2}})月(?:(?P<d>\d{{1,2}})[日号](?:{SEP}(?P<d2>\d{{1,2}})[日号])?)?(?:份|初|底|末|中旬|上旬|下旬)?"
@@ -27,7 +29,9 @@ PERIOD = re.compile(
     rf"|(?P<yo>(?:19|20)\d{{2}})年|(?P<relo>" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")"
 )
 NULL_PERIOD = re.compile(r"截至目前|截止目前|目前|如今|当前|现在|现阶段")
-FUTURE_YEAR = re.compile(r"(?:到|至|—|-|~)\s*((?:19|20)\d{2})年|((?:19|20)\d{2})年(?:前|以前|之前|后|以后)")
+# 2026年前 (by 2026) looks ahead; 2025年前三季度 (its first three quarters) does not.
+YEAR_BEFORE = r"(?:前|以前|之前|后|以后)(?![一二三四五六七八九十两\d]|半年)"
+FUTURE_YEAR = re.compile(r"(?:到|至|—|-|~)\s*((?:19|20)\d{2})年|((?:19|20)\d{2})年" + YEAR_BEFORE)
 ANY_YEAR = re.compile(r"((?:19|20)\d{2})年")
 
 
@@ -59,6 +63,16 @@ def _resolve(m: re.Match, ref_year: int | None) -> str | None:
         if y is None or not (1 <= a <= b <= 12):
             return None
         return f"{y}-{a:02d}..{y}-{b:02d}"
+    if m.group("qn") or m.group("mn"):
+        y = year if year is not None else ref_year
+        if m.group("qn"):
+            last = 3 * CN_SMALL[m.group("qn")]
+        else:
+            from dagster_project.parsing.numbers import parse_cn_int
+            last = int(m.group("mn")) if m.group("mn").isdigit() else parse_cn_int(m.group("mn"))
+        if y is None or not last or not 1 <= last <= 12:
+            return None
+        return f"{y}-01..{y}-{last:02d}"
     if m.group("q"):
         y = year if year is not None else ref_year
         return f"{y}-Q{CN_SMALL[m.group('q')]}" if y is not None else None
