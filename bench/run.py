@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 STAGES = {
     "ingest": ("staging__raw_documents", "staging__admin_divisions"),
     "clean": ("staging__articles",),
-    "extract": ("staging__sentences", "staging__entity_mentions", "staging__metric_observations"),
+    "extract": ("extracted_facts",),
     "validate": ("pandera",),
     "dbt": ("dbt_models",),
     "publish": ("published_warehouse",),

@@ -7,6 +7,7 @@ import polars as pl
 from dagster_project.column_docs import COLUMN_DOCS
 from dagster_project.markdown import markdown_table
 from dagster_project.parsing import pipeline
+from dagster_project.parsing.parallel import map_by_file
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REFERENCE_DIR, input_dir, max_file_bytes
 
@@ -84,7 +85,7 @@ def admin_divisions(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
     docs = warehouse.read_table("raw_documents", "source_file, content_hash, raw_text",
                                 _in_changed(warehouse) + " and is_current")
-    frame = pipeline.build_article_frame(docs)
+    frame = map_by_file(pipeline.build_article_frame, docs)
     total = warehouse.replace_rows("articles", frame, _changed_files(warehouse))
     return dg.MaterializeResult(metadata={
         "dagster/row_count": total,
@@ -97,45 +98,47 @@ def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
     })
 
 
-@dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"}, deps=[articles],
-          description="Sentences of every article with offsets into the clean text and the raw file.")
-def sentences(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    frame = pipeline.build_sentence_frame(warehouse.read_table("articles", where=_in_changed(warehouse)))
-    total = warehouse.replace_rows("sentences", frame, _changed_files(warehouse))
-    return dg.MaterializeResult(metadata={"dagster/row_count": total, "parsed_this_run": frame.height,
-                                          "dagster/column_schema": column_schema(frame)})
+EXTRACTED = [
+    dg.AssetSpec([*STAGING, "sentences"], group_name=GROUP, kinds={"polars", "duckdb"}, deps=[articles],
+                 description="Sentences of every article with offsets into the clean text and the raw file."),
+    dg.AssetSpec([*STAGING, "entity_mentions"], group_name=GROUP, kinds={"polars", "duckdb"},
+                 deps=[articles, admin_divisions],
+                 description="Region mentions resolved to the division table, company mentions (dictionary and "
+                             "discovered) and people with roles."),
+    dg.AssetSpec([*STAGING, "metric_observations"], group_name=GROUP, kinds={"polars", "duckdb"}, deps=[articles],
+                 description="Every quantity in every article: value in base units, unit, measure, metric, region, "
+                             "company, period, qualifier, status, source and evidence."),
+]
 
 
-@dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"}, deps=[articles, admin_divisions],
-          description="Region mentions resolved to the division table, company mentions (dictionary and discovered) "
-                      "and people with roles.")
-def entity_mentions(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    frame = pipeline.build_mention_frame(warehouse.read_table("articles", where=_in_changed(warehouse)))
-    total = warehouse.replace_rows("entity_mentions", frame, _changed_files(warehouse))
-    return dg.MaterializeResult(metadata={
+# One pass over the changed articles writes all three tables: each worker reads the dictionaries
+# once and receives each article once (mentions feed the observations of the same article).
+@dg.multi_asset(specs=EXTRACTED, name="extracted_facts")
+def extracted_facts(warehouse: WarehouseResource):
+    changed_articles = warehouse.read_table("articles", where=_in_changed(warehouse))
+    sentence_frame, mention_frame, observation_frame = map_by_file(pipeline.build_extraction_frames, changed_articles)
+    changed = _changed_files(warehouse)
+    total = warehouse.replace_rows("sentences", sentence_frame, changed)
+    yield dg.MaterializeResult(asset_key=EXTRACTED[0].key, metadata={
+        "dagster/row_count": total, "parsed_this_run": sentence_frame.height,
+        "dagster/column_schema": column_schema(sentence_frame)})
+    total = warehouse.replace_rows("entity_mentions", mention_frame, changed)
+    yield dg.MaterializeResult(asset_key=EXTRACTED[1].key, metadata={
         "dagster/row_count": total,
-        "dagster/column_schema": column_schema(frame),
-        "parsed_this_run": frame.height,
-        "by_kind": dg.MetadataValue.json(dict(frame.group_by("kind").len().iter_rows())),
-        "ambiguous_regions": int(frame.filter(pl.col("kind") == "region")["ambiguous"].sum()),
+        "dagster/column_schema": column_schema(mention_frame),
+        "parsed_this_run": mention_frame.height,
+        "by_kind": dg.MetadataValue.json(dict(mention_frame.group_by("kind").len().iter_rows())),
+        "ambiguous_regions": int(mention_frame.filter(pl.col("kind") == "region")["ambiguous"].sum()),
+    })
+    total = warehouse.replace_rows("metric_observations", observation_frame, changed)
+    yield dg.MaterializeResult(asset_key=EXTRACTED[2].key, metadata={
+        "dagster/row_count": total,
+        "dagster/column_schema": column_schema(observation_frame),
+        "parsed_this_run": observation_frame.height,
+        "by_metric": dg.MetadataValue.json(dict(observation_frame.group_by("metric").len()
+                                                .sort("len", descending=True).iter_rows())),
+        "preview": _preview(observation_frame, ["source_file", "span", "value", "unit", "metric", "region", "period"]),
     })
 
 
-@dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"}, deps=[articles, entity_mentions],
-          description="Every quantity in every article: value in base units, unit, measure, metric, region, company, "
-                      "period, qualifier, status, source and evidence.")
-def metric_observations(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    changed = _in_changed(warehouse)
-    frame = pipeline.build_observation_frame(warehouse.read_table("articles", where=changed),
-                                             warehouse.read_table("entity_mentions", where=changed))
-    total = warehouse.replace_rows("metric_observations", frame, _changed_files(warehouse))
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": total,
-        "dagster/column_schema": column_schema(frame),
-        "parsed_this_run": frame.height,
-        "by_metric": dg.MetadataValue.json(dict(frame.group_by("metric").len().sort("len", descending=True).iter_rows())),
-        "preview": _preview(frame, ["source_file", "span", "value", "unit", "metric", "region", "period"]),
-    })
-
-
-STAGING_ASSETS = [raw_documents, admin_divisions, articles, sentences, entity_mentions, metric_observations]
+STAGING_ASSETS = [raw_documents, admin_divisions, articles, extracted_facts]

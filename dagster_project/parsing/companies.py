@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from dagster_project.parsing.matching import find_dictionary_hits
 from dagster_project.parsing.reference import read_seed
 from dagster_project.parsing.regions import common_words
 
@@ -57,7 +58,7 @@ class PersonMention:
 @dataclass
 class CompanyIndex:
     canonical: dict[str, tuple[str, str]]  # alias -> (company, type)
-    pattern: re.Pattern
+    patterns: list[str]  # every alias, longest first
     non_company_suffixes: tuple[str, ...]
     company_suffixes: tuple[str, ...]
 
@@ -70,11 +71,10 @@ def company_index() -> CompanyIndex:
         for name in names:
             canonical[name.strip()] = (row["company"].strip(), row["company_type"].strip() or "other")
     alts = sorted(canonical, key=len, reverse=True)
-    parts = [rf"(?<![A-Za-z]){re.escape(a)}(?![A-Za-z])" if re.search(r"[A-Za-z]$|^[A-Za-z]", a) else re.escape(a) for a in alts]
     rules = read_seed("org_suffix_rules")
     non_company = tuple(r["suffix"] for r in rules if r["kind"] != "company")
     company = tuple(r["suffix"] for r in rules if r["kind"] == "company")
-    return CompanyIndex(canonical, re.compile("|".join(parts)), non_company, company)
+    return CompanyIndex(canonical, alts, non_company, company)
 
 
 LEGAL_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团)$")
@@ -109,8 +109,25 @@ def _is_non_company(idx: CompanyIndex, name: str) -> bool:
             or any(core.endswith(s) for s in idx.non_company_suffixes))
 
 
-def find_companies(text: str) -> list[CompanyMention]:
+def find_dictionary_companies(texts) -> list[list[tuple[str, int, int]]]:
+    """Dictionary aliases in each text; a Latin alias only as a whole word (JD, not JDX)."""
+    out = []
+    for text, hits in zip(texts, find_dictionary_hits(texts, company_index().patterns)):
+        out.append([(name, s, e) for name, s, e in hits
+                    if not (LATIN.match(name[0]) and s > 0 and LATIN.match(text[s - 1]))
+                    and not (LATIN.match(name[-1]) and LATIN.match(text[e:e + 1] or " "))])
+    return out
+
+
+LATIN = re.compile(r"[A-Za-z]")
+
+
+def find_companies(text: str, dictionary_hits: list[tuple[str, int, int]] | None = None) -> list[CompanyMention]:
+    """Companies in ``text``; ``dictionary_hits`` from find_dictionary_companies over a whole column
+    (computed here for a single text when not given)."""
     idx = company_index()
+    if dictionary_hits is None:
+        dictionary_hits = find_dictionary_companies([text])[0]
     found: list[CompanyMention] = []
     taken = [False] * (len(text) + 1)
 
@@ -133,9 +150,9 @@ def find_companies(text: str) -> list[CompanyMention]:
             defined[alias.group("alias")] = canonical
         ctype = idx.canonical.get(name, ("", _company_type_for(name)))[1]
         add(start, m.end(), canonical, ctype, "discovered", "legal_name")
-    for m in idx.pattern.finditer(text):
-        company, ctype = idx.canonical[m.group(0)]
-        add(m.start(), m.end(), company, ctype, "dictionary", "dictionary")
+    for name, start, end in dictionary_hits:
+        company, ctype = idx.canonical[name]
+        add(start, end, company, ctype, "dictionary", "dictionary")
     for short, canonical in defined.items():
         for m in re.finditer(re.escape(short), text):
             add(m.start(), m.end(), canonical, _company_type_for(short), "discovered", "defined_alias")

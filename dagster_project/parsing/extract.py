@@ -3,6 +3,7 @@ qualifier, status and source, attributed from the clause and sentence around it.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -65,7 +66,8 @@ def metric_keywords() -> tuple[dict[str, Keyword], re.Pattern]:
 SPEAKER_AFTER_QUOTE = re.compile(r"[^。！？!?\n“”]{1,30}?(?:说|表示|介绍|指出|透露|坦言|称|告诉记者|回忆|认为)[。,，:：]?")
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
+@lru_cache(maxsize=4096)  # sentences, mentions and observations of a chunk's articles split the same texts
+def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     spans, start = [], 0
     for m in SENTENCE_END.finditer(text):
         end = m.end()
@@ -76,7 +78,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         start = end
     if text[start:].strip():
         spans.append((start, len(text)))
-    return spans
+    return tuple(spans)
 
 
 def _unit_class(q: Quantity) -> str:
@@ -124,31 +126,46 @@ def _list_item(text: str, sentence: tuple[int, int], q: Quantity) -> tuple[int, 
     return start, end
 
 
-def _nearest_before(items, lo: int, hi: int, start_of=lambda x: x.start, end_of=lambda x: x.end):
-    cands = [x for x in items if start_of(x) >= lo and end_of(x) <= hi]
-    return sorted(cands, key=lambda x: -end_of(x))
+class SpanIndex:
+    """Items with a start and an end, looked up by position: which lie inside [lo, hi)."""
+
+    def __init__(self, items, start_of=lambda x: x.start, end_of=lambda x: x.end):
+        self.items = sorted(items, key=start_of)
+        self.starts = [start_of(x) for x in self.items]
+        self.end_of = end_of
+
+    def within(self, lo: int, hi: int) -> list:
+        i, j = bisect_left(self.starts, lo), bisect_left(self.starts, hi)
+        return [x for x in self.items[i:j] if self.end_of(x) <= hi]
+
+    def nearest_before(self, lo: int, hi: int) -> list:
+        """Inside [lo, hi), the one ending last first."""
+        return sorted(self.within(lo, hi), key=lambda x: -self.end_of(x))
+
+    def nearest_after(self, lo: int, hi: int) -> list:
+        """Inside [lo, hi), the one starting first first."""
+        return self.within(lo, hi)
 
 
-def _nearest_after(items, lo: int, hi: int, start_of=lambda x: x.start, end_of=lambda x: x.end):
-    cands = [x for x in items if start_of(x) >= lo and end_of(x) <= hi]
-    return sorted(cands, key=start_of)
+def keyword_index(text: str) -> SpanIndex:
+    table, pattern = metric_keywords()
+    return SpanIndex([(table[m.group(0)], m.start(), m.end()) for m in pattern.finditer(text)],
+                     lambda h: h[1], lambda h: h[2])
 
 
-def attribute_metric(text: str, q: Quantity, ctx: Context, keyword_hits: list[tuple[str, int, int]],
+def attribute_metric(text: str, q: Quantity, ctx: Context, keywords: SpanIndex,
                      next_quantity_start: int) -> tuple[str, Quantity]:
-    table, _ = metric_keywords()
-    hits = [(table[w], s, e) for w, s, e in keyword_hits]
     (cs, ce), (ss, _se) = ctx.clause, ctx.sentence
     # Nearest keyword in the clause on either side (千万级的产值), then earlier in the sentence.
     right_end = min(ce, next_quantity_start, q.end + RIGHT_KEYWORD_WINDOW + 4)
-    in_clause = [h for h in hits if (cs <= h[1] and h[2] <= q.start)
-                 or (q.end <= h[1] <= q.end + RIGHT_KEYWORD_WINDOW and h[2] <= right_end)]
+    in_clause = keywords.within(cs, q.start) + [h for h in keywords.within(q.end, q.end + RIGHT_KEYWORD_WINDOW + 1 + 64)
+                                                if h[1] <= q.end + RIGHT_KEYWORD_WINDOW and h[2] <= right_end]
     in_clause.sort(key=lambda h: q.start - h[2] if h[2] <= q.start else h[1] - q.end)
     ordered = list(in_clause)
     # 17个行业: a count followed by the noun it counts takes no keyword from another clause.
     counted_noun = q.measure is not None and re.match(r"[\u4e00-\u9fff]", text[q.end:q.end + 1] or " ")
     if not counted_noun:
-        ordered += _nearest_before(hits, ss, cs, lambda h: h[1], lambda h: h[2])
+        ordered += keywords.nearest_before(ss, cs)
     for k, _, _ in ordered:
         if _compatible(k, q):
             if k.unit_class == "money" and q.unit == "count":
@@ -197,8 +214,7 @@ def status(text: str, sentence_start: int, q: Quantity, period: str | None, ref_
 def extract_observations(text: str, ref_year: int | None, regions: list[RegionMention],
                          companies: list[CompanyMention], periods: list[PeriodMention],
                          focus_city: str | None, focus_province: str | None, focus: str | None) -> list[dict]:
-    _, kw_pattern = metric_keywords()
-    keyword_hits = [(m.group(0), m.start(), m.end()) for m in kw_pattern.finditer(text)]
+    keywords = keyword_index(text)
     quantities = find_quantities(text)
     sentences = split_sentences(text)
     subjects = [c for c in companies if c.company_type != "research"]
@@ -208,6 +224,10 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
               for m in SCOPE_WORDS.finditer(text)
               if (focus_province if PROVINCE_WIDE.match(m.group(0)) else focus_city)]
     regions = sorted(regions + scoped, key=lambda r: r.start)
+    region_index = SpanIndex(regions)
+    # 杭州市农业农村局: a place that names a government body is who acts, not what a figure describes.
+    local_regions = SpanIndex([r for r in regions if not GOVERNMENT_AFTER.match(text, r.end)])
+    subject_index, period_index = SpanIndex(subjects), SpanIndex(periods)
     out = []
     si = 0
     for i, q in enumerate(quantities):
@@ -219,15 +239,15 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
         clause = _clause(text, sentence, q.start)
         ctx = Context(text, sentence, clause)
         nxt = quantities[i + 1].start if i + 1 < len(quantities) else len(text)
-        metric, q = attribute_metric(text, q, ctx, keyword_hits, nxt)
+        metric, q = attribute_metric(text, q, ctx, keywords, nxt)
         value, value_high = q.value, q.value_high
         if FALL.search(text[max(clause[0], q.start - 8):q.start]):
             value, value_high = (-value_high, -value) if value_high is not None else (-value, None)
         ss, se = sentence
         company = None
         fs, fe = full_sentence  # the subject of a list sentence governs every item
-        for c in (_nearest_before(subjects, clause[0], q.start) + _nearest_before(subjects, fs, clause[0])
-                  + _nearest_after(subjects, q.end, clause[1]) + _nearest_after(subjects, clause[1], fe)):
+        for c in (subject_index.nearest_before(clause[0], q.start) + subject_index.nearest_before(fs, clause[0])
+                  + subject_index.nearest_after(q.end, clause[1]) + subject_index.nearest_after(clause[1], fe)):
             company = c.company
             break
         region = region_code = None
@@ -236,10 +256,9 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
         # where it happened (拼多多为横栏10余家企业……). Places after the number's clause are
         # destinations and asides (……南下义乌), not what the figure describes.
         company_type = next((c.company_type for c in subjects if c.company == company), None)
-        wider = [] if company and company_type != "platform" else _nearest_before(regions, ss, clause[0])
-        local = [r for r in regions if not GOVERNMENT_AFTER.match(text, r.end)]
-        for r in (_nearest_before(local, clause[0], q.start) + _nearest_after(local, q.end, clause[1])
-                  + [w for w in wider if w in local]):
+        wider = [] if company and company_type != "platform" else local_regions.nearest_before(ss, clause[0])
+        for r in (local_regions.nearest_before(clause[0], q.start) + local_regions.nearest_after(q.end, clause[1])
+                  + wider):
             region, region_code = r.region, r.code
             break
         if region and not region_code:
@@ -256,11 +275,11 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
                 # The place of the previous sentence carries over (古镇镇 ... “观看人次达到了10万以上”),
                 # else the place the article is about.
                 prev_start = sentences[si - 1][0] if si > 0 else ss
-                carried = [r for r in _nearest_before(regions, prev_start, ss) if r.level != "country"]
+                carried = [r for r in region_index.nearest_before(prev_start, ss) if r.level != "country"]
                 region = carried[0].region if carried else focus
             region_code = "100000" if region == "中国" else next((r.code for r in regions if r.region == region and r.code), None)
         period = None
-        for p in _nearest_before(periods, ss, q.start):
+        for p in period_index.nearest_before(ss, q.start):
             # 较去年增长20%: the year compared against is not the figure's period, unless the figure
             # is that year's own (较2024年的3933.45亿元).
             if COMPARISON_BASE.search(text[max(ss, p.start - 3):p.start]) and text[p.end:q.start] not in ("", "的"):
@@ -270,7 +289,7 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
         else:
             # No time in the sentence: the previous sentence's last one carries over (这一年, 当天).
             prev_start = sentences[si - 1][0] if si > 0 else ss
-            for p in _nearest_before(periods, prev_start, ss):
+            for p in period_index.nearest_before(prev_start, ss):
                 # Only a month or a day carries over; a bare year two sentences on is background.
                 period = p.period if p.period and len(p.period) > 4 and "Q" not in p.period else None
                 break

@@ -6,6 +6,7 @@ the same steps on real seed text.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,13 +14,13 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.parsing.clean import clean_document
-from dagster_project.parsing.companies import CompanyMention, find_companies, find_people
+from dagster_project.parsing.companies import CompanyMention, find_companies, find_dictionary_companies, find_people
 from dagster_project.parsing.decode import decode_bytes
 from dagster_project.parsing.extract import extract_observations, split_sentences
 from dagster_project.parsing.periods import find_periods, reference_year
 from dagster_project.parsing.regions import RegionMention, find_region_surfaces, focus_region, resolve_regions
 from dagster_project.parsing.segment import build_articles
-from dagster_project.parsing.tracked import compress_offsets, raw_span
+from dagster_project.parsing.tracked import RawOffsets, compress_offsets
 
 RAW_SCHEMA = {"source_file": pl.String, "size_bytes": pl.Int64, "content_hash": pl.String, "encoding": pl.String,
               "raw_text": pl.String, "ingested_at": pl.Datetime("us", "UTC")}
@@ -113,10 +114,6 @@ def build_article_frame(raw: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=ARTICLE_SCHEMA)
 
 
-def _raw_offsets(offset_map: list[list[int]], start: int, end: int) -> tuple[int, int]:
-    return raw_span(offset_map, start, end)
-
-
 SENTENCE_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "sentence_seq": pl.Int32,
                    "char_start": pl.Int64, "char_end": pl.Int64, "raw_char_start": pl.Int64,
                    "raw_char_end": pl.Int64, "text": pl.String}
@@ -125,9 +122,9 @@ SENTENCE_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "sentence_
 def build_sentence_frame(articles: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for a in articles.select("source_file", "article_seq", "clean_text", "offset_map").iter_rows(named=True):
-        runs = json.loads(a["offset_map"])
+        runs = RawOffsets(json.loads(a["offset_map"]))
         for i, (s, e) in enumerate(split_sentences(a["clean_text"]), start=1):
-            rs, re_ = _raw_offsets(runs, s, e)
+            rs, re_ = runs.span(s, e)
             rows.append({"source_file": a["source_file"], "article_seq": a["article_seq"], "sentence_seq": i,
                          "char_start": s, "char_end": e, "raw_char_start": rs, "raw_char_end": re_,
                          "text": a["clean_text"][s:e]})
@@ -141,24 +138,26 @@ MENTION_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "kind": pl.
                   "raw_char_start": pl.Int64, "raw_char_end": pl.Int64, "evidence": pl.String}
 
 
-def _sentence_at(sentences: list[tuple[int, int]], pos: int, text: str) -> str:
-    for s, e in sentences:
-        if s <= pos < e:
-            return text[s:e].strip()
+def _sentence_at(sentences: tuple[tuple[int, int], ...], pos: int, text: str) -> str:
+    i = bisect_right(sentences, (pos, len(text) + 1)) - 1
+    if i >= 0 and sentences[i][0] <= pos < sentences[i][1]:
+        return text[sentences[i][0]:sentences[i][1]].strip()
     return ""
 
 
 def build_mention_frame(articles: pl.DataFrame) -> pl.DataFrame:
     texts = articles["clean_text"]
     surfaces = find_region_surfaces(texts) if len(texts) else []
+    company_hits = find_dictionary_companies(texts.to_list()) if len(texts) else []
     rows = []
-    for a, hits in zip(articles.select("source_file", "article_seq", "clean_text", "offset_map").iter_rows(named=True), surfaces):
-        text, runs = a["clean_text"], json.loads(a["offset_map"])
+    for a, hits, dictionary_hits in zip(articles.select("source_file", "article_seq", "clean_text", "offset_map").iter_rows(named=True),
+                                        surfaces, company_hits):
+        text, runs = a["clean_text"], RawOffsets(json.loads(a["offset_map"]))
         sentences = split_sentences(text)
         key = {"source_file": a["source_file"], "article_seq": a["article_seq"]}
 
         def row(kind, surface, name, start, end, **extra):
-            rs, re_ = _raw_offsets(runs, start, end)
+            rs, re_ = runs.span(start, end)
             base = {**key, "kind": kind, "surface": surface, "name": name, "code": None, "level": None,
                     "parent_code": None, "entity_type": None, "source": None, "ambiguous": False, "role": None,
                     "organisation": None, "char_start": start, "char_end": end, "raw_char_start": rs,
@@ -166,7 +165,7 @@ def build_mention_frame(articles: pl.DataFrame) -> pl.DataFrame:
             base.update(extra)
             rows.append(base)
 
-        companies = find_companies(text)
+        companies = find_companies(text, dictionary_hits)
         inside_company = {i for c in companies for i in range(c.start, c.end)}
         for r in resolve_regions(text, hits):
             if r.start in inside_company:
@@ -206,10 +205,10 @@ def build_observation_frame(articles: pl.DataFrame, mentions: pl.DataFrame) -> p
         ref_year = reference_year(text, published)
         city, province = focus_region(regions, "prefecture"), focus_region(regions, "province")
         focus = _focus(regions)
-        runs = json.loads(a["offset_map"])
+        runs = RawOffsets(json.loads(a["offset_map"]))
         for obs in extract_observations(text, ref_year, regions, bucket["company"], find_periods(text, ref_year),
                                         city, province, focus):
-            rs, re_ = _raw_offsets(runs, obs["char_start"], obs["char_end"])
+            rs, re_ = runs.span(obs["char_start"], obs["char_end"])
             rows.append({"source_file": a["source_file"], "article_seq": a["article_seq"], **obs,
                          "raw_char_start": rs, "raw_char_end": re_})
     return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA)
@@ -222,3 +221,9 @@ def _focus(regions: list[RegionMention]) -> str | None:
         if r.code and r.level in ("province", "prefecture", "county"):
             counts[r.region] = counts.get(r.region, 0) + 1
     return max(counts, key=lambda k: (counts[k], k)) if counts else None
+
+
+def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Sentences, entity mentions and metric observations of the same articles in one pass."""
+    mentions = build_mention_frame(articles)
+    return build_sentence_frame(articles), mentions, build_observation_frame(articles, mentions)

@@ -15,6 +15,7 @@ import polars as pl
 
 import csv
 
+from dagster_project.parsing.matching import find_dictionary_hits
 from dagster_project.parsing.reference import admin_divisions, read_seed
 from dagster_project.settings import REFERENCE_DIR
 
@@ -114,20 +115,7 @@ def common_words() -> frozenset[str]:
 
 def find_region_surfaces(texts: pl.Series) -> list[list[tuple[str, int, int]]]:
     """For each text, (surface, char_start, char_end) of every leftmost-longest name match."""
-    idx = region_index()
-    found = pl.DataFrame({"text": texts}).select(
-        pl.col("text").str.extract_many(idx.patterns, leftmost=True).alias("names"),
-        pl.col("text").str.find_many(idx.patterns, leftmost=True).alias("byte_starts"),
-    )
-    out = []
-    for text, names, starts in zip(texts.to_list(), found["names"].to_list(), found["byte_starts"].to_list()):
-        data = text.encode("utf-8")
-        hits = []
-        for name, b in zip(names or [], starts or []):
-            c = len(data[:b].decode("utf-8", errors="ignore"))
-            hits.append((name, c, c + len(name)))
-        out.append(hits)
-    return out
+    return find_dictionary_hits(texts, region_index().patterns)
 
 
 def _refine(text: str, surface: str, start: int, end: int, word_follows: bool = False) -> tuple[str, int, int] | None:

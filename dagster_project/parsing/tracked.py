@@ -6,6 +6,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Tracked:
@@ -68,25 +70,35 @@ class Tracked:
 
 def compress_offsets(src: tuple[int, ...]) -> list[list[int]]:
     """Runs of [clean_start, raw_start, length] where clean and raw advance together."""
-    runs: list[list[int]] = []
-    for i, r in enumerate(src):
-        if runs and runs[-1][1] + runs[-1][2] == r and runs[-1][0] + runs[-1][2] == i:
-            runs[-1][2] += 1
-        else:
-            runs.append([i, r, 1])
-    return runs
+    if not src:
+        return []
+    raw = np.asarray(src, dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(raw) != 1) + 1  # a run ends where raw does not advance by one
+    starts = np.concatenate(([0], breaks))
+    lengths = np.diff(np.concatenate((starts, [len(raw)])))
+    return np.column_stack((starts, raw[starts], lengths)).tolist()
+
+
+class RawOffsets:
+    """Clean-text spans mapped back to the raw text through compressed runs."""
+
+    def __init__(self, runs: list[list[int]]):
+        self.runs = runs
+        self.starts = [c for c, _, _ in runs]
+
+    def to_raw(self, pos: int) -> int:
+        i = bisect_right(self.starts, pos) - 1
+        if i < 0:
+            return 0
+        c, r, n = self.runs[i]
+        return r + min(pos - c, n - 1)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        if end <= start:
+            return self.to_raw(start), self.to_raw(start)
+        return self.to_raw(start), self.to_raw(end - 1) + 1
 
 
 def raw_span(runs: list[list[int]], start: int, end: int) -> tuple[int, int]:
     """Map a [start, end) span of clean text back to the raw text through compressed runs."""
-    starts = [c for c, _, _ in runs]
-
-    def to_raw(pos: int) -> int:
-        i = bisect_right(starts, pos) - 1
-        if i < 0:
-            return 0
-        c, r, n = runs[i]
-        return r + min(pos - c, n - 1)
-    if end <= start:
-        return to_raw(start), to_raw(start)
-    return to_raw(start), to_raw(end - 1) + 1
+    return RawOffsets(runs).span(start, end)
