@@ -84,8 +84,12 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     for p in extra.iterdir():
         shutil.copy(p, input_dir / p.name)
     t1 = time.perf_counter()
-    assert run_refresh(input_dir, warehouse, instance).success, "+1 % refresh failed"
+    plus_result = run_refresh(input_dir, warehouse, instance)
     plus = time.perf_counter() - t1
+    assert plus_result.success, "+1 % refresh failed"
+    plus_stages = stage_times(step_seconds(instance, plus_result.run_id))
+    print("+1 % refresh steps:", json.dumps({k: round(v, 1) for k, v in step_seconds(instance, plus_result.run_id).items()}), file=sys.stderr)
+    print("full refresh steps:", json.dumps({k: round(v, 1) for k, v in step_seconds(instance, result.run_id).items()}), file=sys.stderr)
 
     rss_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     row = {"articles": articles, "files": len(list(corpus.iterdir())), "mb": round(size / 1e6, 2),

@@ -27,11 +27,13 @@ def _preview(frame: pl.DataFrame, columns: list[str], n: int = 5) -> dg.Metadata
 
 @dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"},
           description="Every version of every readable input file (name, size, SHA-256, encoding, decoded text, "
-                      "is_current). Only new or changed files are decoded; staging.document_changes lists what the "
+                      "is_current). Only new or changed files are decoded (staging.file_stats keeps each file's size "
+                      "and modification time, so an untouched file is not even read); staging.document_changes lists "
+                      "what the "
                       "parsing steps must redo, staging.quarantine the files set aside with the reason.")
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     started = warehouse.start_build(context.log)
-    known = set()
+    known, known_stats = set(), {}
     fingerprint = pipeline.parser_fingerprint()
     same_parser = warehouse.has_table("parser_state") and \
         warehouse.read_table("parser_state")["fingerprint"].to_list() == [fingerprint]
@@ -39,8 +41,13 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         known = set(warehouse.read_table("raw_documents", "source_file, content_hash", "where is_current").iter_rows())
     elif warehouse.has_table("raw_documents"):
         context.log.info("parsing code or dictionaries changed: every file is parsed again")
-    new_docs, present, quarantined = pipeline.read_raw_documents(input_dir(), max_file_bytes(), known)
+    if warehouse.has_table("file_stats"):
+        # A file with the size and modification time it had last run is not read again.
+        known_stats = {name: (size, modified, digest) for name, digest, size, modified
+                       in warehouse.read_table("file_stats").iter_rows()}
+    new_docs, present, quarantined = pipeline.read_raw_documents(input_dir(), max_file_bytes(), known, known_stats)
     changes = warehouse.record_documents(new_docs, present)
+    warehouse.write_table("file_stats", present)
     warehouse.write_table("quarantine", quarantined)
     warehouse.write_table("parser_state", pl.DataFrame({"fingerprint": [fingerprint]}))
     for row in quarantined.iter_rows(named=True):

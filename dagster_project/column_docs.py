@@ -2,7 +2,7 @@
 
 COLUMN_DOCS: dict[str, str] = {
  "source_file": "Input file name relative to LCW_INPUT_DIR.", "article_seq": "Order of the article in its file, from 1.",
- "content_hash": "SHA-256 of the file's bytes.", "title": "Headline where the text gives one.",
+ "content_hash": "SHA-256 of the file's bytes.", "modified_ns": "File modification time (ns since the epoch) when last read.", "title": "Headline where the text gives one.",
  "publisher": "Outlet named in a byline, wire tag or source line.", "published_date": "Publication date where the text gives it.",
  "authors": "Reporters named in bylines.", "is_live_commerce": "True when the article is about live commerce.",
  "live_commerce_score": "Weighted count of live-commerce terms.", "clean_text": "Clean Simplified text that offsets point into.",

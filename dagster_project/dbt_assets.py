@@ -1,6 +1,8 @@
 """dbt models and seeds as Dagster assets; dbt tests become asset checks."""
 
 import os
+import shutil
+from pathlib import Path
 from typing import Any, Mapping
 
 import dagster as dg
@@ -26,13 +28,28 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # No fetch_row_counts(): it keeps an in-process adapter connection open on the build file.
     # Events are held until dbt exits, then each mart gets its row count and a Markdown preview
     # read from the build file (dbt holds the write lock while it runs).
-    events = list(dbt.cli(["build"], context=context).stream())
+    invocation = dbt.cli(["build"], context=context)
+    events = list(invocation.stream())
+    keep_partial_parse(invocation.target_path)
     with warehouse.connect() as con:
         for event in events:
             if isinstance(event, dg.Output) and event.output_name.startswith("marts__"):
                 table = event.output_name.split("__", 1)[1]
                 event = event.with_metadata({**event.metadata, **mart_metadata(con, table)})
             yield event
+
+
+def keep_partial_parse(invocation_target: Path) -> None:
+    """Each invocation writes to its own target folder, and dagster-dbt seeds it with the project's
+    partial_parse.msgpack. dbt parses from scratch when the profile (the build file's path) differs
+    from the one that file was made with, so keep the latest one: the next refresh of the same
+    warehouse then skips parsing."""
+    made = invocation_target / "partial_parse.msgpack"
+    if made.exists():
+        kept = Path(dbt_project.project_dir) / "target" / "partial_parse.msgpack"
+        tmp = kept.with_name(f".partial_parse.{os.getpid()}.msgpack")
+        shutil.copyfile(made, tmp)
+        os.replace(tmp, kept)
 
 
 def mart_metadata(con, table: str) -> dict:

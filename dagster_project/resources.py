@@ -148,11 +148,14 @@ class WarehouseResource(dg.ConfigurableResource):
         with duckdb.connect(str(build)) as con:
             con.execute("checkpoint")
         published.parent.mkdir(parents=True, exist_ok=True)
-        tmp = published.with_name(f".{published.name}.publishing")
-        shutil.copy2(build, tmp)
-        with open(tmp, "rb") as f:
+        if build.stat().st_dev == published.parent.stat().st_dev:
+            staged = build  # same file system: the build file itself becomes the snapshot, no copy
+        else:
+            staged = published.with_name(f".{published.name}.publishing")
+            shutil.copy2(build, staged)
+        with open(staged, "rb") as f:
             os.fsync(f.fileno())
-        os.replace(tmp, published)  # atomic: readers see the old snapshot or the new one
+        os.replace(staged, published)  # atomic: readers see the old snapshot or the new one
         self.release_lock()
         return published.stat().st_size
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_right
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -41,48 +42,69 @@ def parser_fingerprint() -> str:
 
 
 def list_input_files(input_dir: Path) -> list[Path]:
-    return sorted(p for p in input_dir.rglob("*") if (p.is_file() or p.is_symlink()) and not p.name.startswith("."))
+    out, stack = [], [str(input_dir)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.is_file() or (entry.is_symlink() and not entry.is_dir()):
+                    out.append(Path(entry.path))
+    return sorted(out)
 
 
-def read_raw_documents(input_dir: Path, max_bytes: int, known: set[tuple[str, str]] | None = None
+PRESENT_SCHEMA = {"source_file": pl.String, "content_hash": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64}
+
+
+def read_raw_documents(input_dir: Path, max_bytes: int, known: set[tuple[str, str]] | None = None,
+                       known_stats: dict[str, tuple[int, int, str]] | None = None
                        ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Scan ``input_dir``: (new or changed documents, decoded), (every readable file's name and
-    hash), (files set aside, with the reason). Files whose (name, hash) is in ``known`` are
-    hashed but not decoded again."""
+    """Scan ``input_dir``: (new or changed documents, decoded), (every readable file's name, hash,
+    size and modification time), (files set aside, with the reason). Files whose (name, hash) is
+    in ``known`` are not decoded again; files whose size and modification time match
+    ``known_stats`` (name -> (size, modified_ns, hash)) are not even read."""
     now = datetime.now(timezone.utc)
-    known = known or set()
+    known, known_stats = known or set(), known_stats or {}
     docs, present, quarantined, seen_hashes = [], [], [], {}
     root = input_dir.resolve()
     for path in list_input_files(input_dir):
         name = path.relative_to(input_dir).as_posix()
-        reason, data, decoded = None, b"", None
-        resolved = path.resolve()
-        if path.is_symlink() and not resolved.is_relative_to(root):
+        reason, data, decoded, digest = None, b"", None, None
+        is_link = path.is_symlink()
+        resolved = path.resolve() if is_link else path
+        try:
+            stat = resolved.stat()
+        except FileNotFoundError:
+            stat = None
+        if is_link and not resolved.is_relative_to(root):
             reason = f"symlink to a file outside the input folder ({resolved})"
-        elif not resolved.exists():
+        elif stat is None:
             reason = "broken symlink"
-        elif resolved.stat().st_size > max_bytes:
-            reason = f"oversized: {resolved.stat().st_size} bytes, over the limit of {max_bytes}"
+        elif stat.st_size > max_bytes:
+            reason = f"oversized: {stat.st_size} bytes, over the limit of {max_bytes}"
+        elif (seen := known_stats.get(name)) and seen[:2] == (stat.st_size, stat.st_mtime_ns) and (name, seen[2]) in known:
+            digest = seen[2]
         else:
             data = resolved.read_bytes()
-        digest = hashlib.sha256(data).hexdigest() if data else None
+            digest = hashlib.sha256(data).hexdigest() if data else None
         if reason is None and digest in seen_hashes:
             reason = f"duplicate content of {seen_hashes[digest]}"
         if reason is None and (name, digest) not in known:
             decoded = decode_bytes(data)
             reason = decoded.reason
-        size = len(data) if data else (resolved.stat().st_size if resolved.exists() else 0)
+        size = stat.st_size if stat else 0
         if reason:
             quarantined.append({"source_file": name, "size_bytes": size, "content_hash": digest,
                                 "reason": reason, "detected_at": now})
             continue
         seen_hashes[digest] = name
-        present.append({"source_file": name, "content_hash": digest})
+        present.append({"source_file": name, "content_hash": digest, "size_bytes": size, "modified_ns": stat.st_mtime_ns})
         if decoded is not None:
             docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
                          "encoding": decoded.encoding, "raw_text": decoded.text, "ingested_at": now})
-    return (pl.DataFrame(docs, schema=RAW_SCHEMA),
-            pl.DataFrame(present, schema={"source_file": pl.String, "content_hash": pl.String}),
+    return (pl.DataFrame(docs, schema=RAW_SCHEMA), pl.DataFrame(present, schema=PRESENT_SCHEMA),
             pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA))
 
 
