@@ -87,7 +87,6 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     plus_result = run_refresh(input_dir, warehouse, instance)
     plus = time.perf_counter() - t1
     assert plus_result.success, "+1 % refresh failed"
-    plus_stages = stage_times(step_seconds(instance, plus_result.run_id))
     print("+1 % refresh steps:", json.dumps({k: round(v, 1) for k, v in step_seconds(instance, plus_result.run_id).items()}), file=sys.stderr)
     print("full refresh steps:", json.dumps({k: round(v, 1) for k, v in step_seconds(instance, result.run_id).items()}), file=sys.stderr)
 
@@ -133,6 +132,9 @@ def main() -> None:
         if proc.returncode != 0:
             print(proc.stdout[-2000:], proc.stderr[-4000:], file=sys.stderr)
             sys.exit(f"benchmark of {size} articles failed")
+        for line in proc.stderr.splitlines():
+            if line.startswith(("full refresh steps:", "+1 % refresh steps:")):
+                print(f"  {size}: {line}", file=sys.stderr)  # per-step seconds behind the stage columns
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         rows.append(row)
         print(" ".join(f"{row[c]!s:>14}" for c in COLUMNS), flush=True)

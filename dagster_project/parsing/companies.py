@@ -109,6 +109,9 @@ def _is_non_company(idx: CompanyIndex, name: str) -> bool:
             or any(core.endswith(s) for s in idx.non_company_suffixes))
 
 
+LATIN = re.compile(r"[A-Za-z]")
+
+
 def find_dictionary_companies(texts) -> list[list[tuple[str, int, int]]]:
     """Dictionary aliases in each text; a Latin alias only as a whole word (JD, not JDX)."""
     out = []
@@ -118,8 +121,6 @@ def find_dictionary_companies(texts) -> list[list[tuple[str, int, int]]]:
                     and not (LATIN.match(name[-1]) and LATIN.match(text[e:e + 1] or " "))])
     return out
 
-
-LATIN = re.compile(r"[A-Za-z]")
 
 
 def find_companies(text: str, dictionary_hits: list[tuple[str, int, int]] | None = None) -> list[CompanyMention]:

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dagster_project.parsing.numbers import parse_cn_int
 
 CN_SMALL = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 RELATIVE_YEAR = {"今年": 0, "全年": 0, "当年": 0, "本年": 0, "本年度": 0, "年底": 0, "年末": 0, "年初": 0, "年内": 0,
@@ -68,7 +71,6 @@ def _resolve(m: re.Match, ref_year: int | None) -> str | None:
         if m.group("qn"):
             last = 3 * CN_SMALL[m.group("qn")]
         else:
-            from dagster_project.parsing.numbers import parse_cn_int
             last = int(m.group("mn")) if m.group("mn").isdigit() else parse_cn_int(m.group("mn"))
         if y is None or not last or not 1 <= last <= 12:
             return None
@@ -106,11 +108,9 @@ DAYS_AFTER = re.compile(r"^[^,，。;；]{0,10}?(\d{1,2}|[一二两三四五六�
 
 def _day_span(start_iso: str, text_after: str) -> str:
     """3月28日首个电商直播节7天实现: a date followed by N days is the range of those days."""
-    from datetime import date, timedelta
     m = DAYS_AFTER.match(text_after)
     if not m:
         return start_iso
-    from dagster_project.parsing.numbers import parse_cn_int
     n = int(m.group(1)) if m.group(1).isdigit() else parse_cn_int(m.group(1))
     if not n or n < 2:
         return start_iso
