@@ -14,10 +14,11 @@ $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "need Python 3.11 with venv"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# Installs from the lock file only when it changed since the last install.
+# Installs from the lock file only when it changed since the last install. Bytecode is compiled at
+# install: with PYTHONDONTWRITEBYTECODE set, every dbt and Dagster start would compile its sources again.
 $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 

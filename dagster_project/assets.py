@@ -29,27 +29,27 @@ def _preview(frame: pl.DataFrame, columns: list[str], n: int = 5) -> dg.Metadata
           description="Every version of every readable input file (name, size, SHA-256, encoding, decoded text, "
                       "is_current). Only new or changed files are decoded (staging.file_stats keeps each file's size "
                       "and modification time, so an untouched file is not even read); staging.document_changes lists "
-                      "what the "
-                      "parsing steps must redo, staging.quarantine the files set aside with the reason.")
+                      "what the parsing steps must redo, staging.quarantine the files set aside with the reason.")
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     started = warehouse.start_build(context.log)
-    known, known_stats = set(), {}
-    fingerprint = pipeline.parser_fingerprint()
-    same_parser = warehouse.has_table("parser_state") and \
-        warehouse.read_table("parser_state")["fingerprint"].to_list() == [fingerprint]
-    if same_parser and warehouse.has_table("raw_documents"):
-        known = set(warehouse.read_table("raw_documents", "source_file, content_hash", "where is_current").iter_rows())
-    elif warehouse.has_table("raw_documents"):
-        context.log.info("parsing code or dictionaries changed: every file is parsed again")
-    if warehouse.has_table("file_stats"):
-        # A file with the size and modification time it had last run is not read again.
-        known_stats = {name: (size, modified, digest) for name, digest, size, modified
-                       in warehouse.read_table("file_stats").iter_rows()}
-    new_docs, present, quarantined = pipeline.read_raw_documents(input_dir(), max_file_bytes(), known, known_stats)
-    changes = warehouse.record_documents(new_docs, present)
-    warehouse.write_table("file_stats", present)
-    warehouse.write_table("quarantine", quarantined)
-    warehouse.write_table("parser_state", pl.DataFrame({"fingerprint": [fingerprint]}))
+    with warehouse.session():
+        known, known_stats = set(), {}
+        fingerprint = pipeline.parser_fingerprint()
+        same_parser = warehouse.has_table("parser_state") and \
+            warehouse.read_table("parser_state")["fingerprint"].to_list() == [fingerprint]
+        if same_parser and warehouse.has_table("raw_documents"):
+            known = set(warehouse.read_table("raw_documents", "source_file, content_hash", "where is_current").iter_rows())
+        elif warehouse.has_table("raw_documents"):
+            context.log.info("parsing code or dictionaries changed: every file is parsed again")
+        if warehouse.has_table("file_stats"):
+            # A file with the size and modification time it had last run is not read again.
+            known_stats = {name: (size, modified, digest) for name, digest, size, modified
+                           in warehouse.read_table("file_stats").iter_rows()}
+        new_docs, present, quarantined = pipeline.read_raw_documents(input_dir(), max_file_bytes(), known, known_stats)
+        changes = warehouse.record_documents(new_docs, present)
+        warehouse.write_table("file_stats", present)
+        warehouse.write_table("quarantine", quarantined)
+        warehouse.write_table("parser_state", pl.DataFrame({"fingerprint": [fingerprint]}))
     for row in quarantined.iter_rows(named=True):
         context.log.warning(f"quarantined {row['source_file']}: {row['reason']}")
     counts = dict(changes.group_by("change").len().iter_rows())
@@ -90,10 +90,11 @@ def admin_divisions(warehouse: WarehouseResource) -> dg.MaterializeResult:
           description="Articles: files cleaned (mojibake repair, pinyin glosses, Traditional->Simplified, NFKC, "
                       "page furniture) and split, with title, publisher, date, authors and the live-commerce score.")
 def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    docs = warehouse.read_table("raw_documents", "source_file, content_hash, raw_text",
-                                _in_changed(warehouse) + " and is_current")
-    frame = map_by_file(pipeline.build_article_frame, docs)
-    total = warehouse.replace_rows("articles", frame, _changed_files(warehouse))
+    with warehouse.session():
+        docs = warehouse.read_table("raw_documents", "source_file, content_hash, raw_text",
+                                    _in_changed(warehouse) + " and is_current")
+        frame = map_by_file(pipeline.build_article_frame, docs)
+        total = warehouse.replace_rows("articles", frame, _changed_files(warehouse))
     return dg.MaterializeResult(metadata={
         "dagster/row_count": total,
         "dagster/column_schema": column_schema(frame),
@@ -122,6 +123,11 @@ EXTRACTED = [
 # once and receives each article once (mentions feed the observations of the same article).
 @dg.multi_asset(specs=EXTRACTED, name="extracted_facts")
 def extracted_facts(warehouse: WarehouseResource):
+    with warehouse.session():
+        yield from _extract_facts(warehouse)
+
+
+def _extract_facts(warehouse: WarehouseResource):
     changed_articles = warehouse.read_table("articles", where=_in_changed(warehouse))
     sentence_frame, mention_frame, observation_frame = map_by_file(pipeline.build_extraction_frames, changed_articles)
     changed = _changed_files(warehouse)

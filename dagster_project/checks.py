@@ -28,8 +28,9 @@ def validate_frame(schema: type[pa.DataFrameModel], frame: pl.DataFrame) -> tupl
 
 
 # Rows of unchanged files passed when they were written (a parser change re-parses every file),
-# so a refresh checks the rows of the files it parsed.
-PER_FILE_TABLES = {"articles", "sentences", "metric_observations", "entity_mentions"}
+# so a refresh checks the rows of the files it read or parsed (for raw_documents, every version
+# of those files, which is what its one-current-version rule needs).
+PER_FILE_TABLES = {"raw_documents", "articles", "sentences", "metric_observations", "entity_mentions"}
 CHANGED_ROWS = "where source_file in (select source_file from staging.document_changes)"
 
 

@@ -1,11 +1,13 @@
 """dbt models and seeds as Dagster assets; dbt tests become asset checks."""
 
+import hashlib
 import os
 import shutil
 from pathlib import Path
 from typing import Any, Mapping
 
 import dagster as dg
+import polars as pl
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import dbt_project
@@ -28,10 +30,19 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # No fetch_row_counts(): it keeps an in-process adapter connection open on the build file.
     # Events are held until dbt exits, then each mart gets its row count and a Markdown preview
     # read from the build file (dbt holds the write lock while it runs).
-    invocation = dbt.cli(["build"], context=context)
+    # Per-file marts are incremental; when the dbt project changed since the warehouse was built,
+    # every model is rebuilt from scratch so no row keeps the logic of an older model.
+    fingerprint = dbt_project_fingerprint()
+    same_project = warehouse.has_table("dbt_state") and \
+        warehouse.read_table("dbt_state")["fingerprint"].to_list() == [fingerprint]
+    if not same_project:
+        context.log.info("dbt project changed since this warehouse was built (or first build): --full-refresh")
+    invocation = dbt.cli(["build"] if same_project else ["build", "--full-refresh"], context=context)
     events = list(invocation.stream())
     keep_partial_parse(invocation.target_path)
-    with warehouse.connect() as con:
+    prune_invocation_folders(invocation.target_path)
+    with warehouse.session(), warehouse.connect() as con:
+        warehouse.write_table("dbt_state", pl.DataFrame({"fingerprint": [fingerprint]}))
         for event in events:
             if isinstance(event, dg.Output) and event.output_name.startswith("marts__"):
                 table = event.output_name.split("__", 1)[1]
@@ -50,6 +61,30 @@ def keep_partial_parse(invocation_target: Path) -> None:
         tmp = kept.with_name(f".partial_parse.{os.getpid()}.msgpack")
         shutil.copyfile(made, tmp)
         os.replace(tmp, kept)
+
+
+def dbt_project_fingerprint() -> str:
+    """A digest of everything that decides what the models compute: SQL, macros, yml, seeds."""
+    root = Path(dbt_project.project_dir)
+    digest = hashlib.sha256()
+    files = [root / "dbt_project.yml", *(p for d in ("models", "macros", "seeds") for p in (root / d).rglob("*"))]
+    for path in sorted(p for p in files if p.is_file()):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+KEPT_INVOCATIONS = 10
+
+
+def prune_invocation_folders(invocation_target: Path) -> None:
+    """dagster-dbt gives each invocation its own folder under dbt/target (manifest, run results,
+    logs; about 5 MB each): keep the latest few so a scheduled refresh does not fill the disk."""
+    op_prefix = invocation_target.name.rsplit("-", 2)[0]  # <op name>-<run id>-<hash>
+    folders = sorted((p for p in invocation_target.parent.glob(f"{op_prefix}-*") if p.is_dir()),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[KEPT_INVOCATIONS:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def mart_metadata(con, table: str) -> dict:

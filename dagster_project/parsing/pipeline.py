@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
+from dataclasses import dataclass
 import json
 import os
 from datetime import datetime, timezone
@@ -41,18 +42,28 @@ def parser_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def list_input_files(input_dir: Path) -> list[Path]:
-    out, stack = [], [str(input_dir)]
+@dataclass(frozen=True)
+class InputFile:
+    name: str  # path relative to the input folder, with forward slashes
+    path: str
+    is_symlink: bool
+
+
+def list_input_files(input_dir: Path) -> list[InputFile]:
+    """Every file under ``input_dir`` (hidden ones excepted), by name. Directory entries carry their
+    type, so listing costs one system call per folder, not per file."""
+    out, stack = [], [(str(input_dir), "")]
     while stack:
-        with os.scandir(stack.pop()) as entries:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
+                    stack.append((entry.path, prefix + entry.name + "/"))
                 elif entry.is_file() or (entry.is_symlink() and not entry.is_dir()):
-                    out.append(Path(entry.path))
-    return sorted(out)
+                    out.append(InputFile(prefix + entry.name, entry.path, entry.is_symlink()))
+    return sorted(out, key=lambda f: f.name)
 
 
 PRESENT_SCHEMA = {"source_file": pl.String, "content_hash": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64}
@@ -69,16 +80,15 @@ def read_raw_documents(input_dir: Path, max_bytes: int, known: set[tuple[str, st
     known, known_stats = known or set(), known_stats or {}
     docs, present, quarantined, seen_hashes = [], [], [], {}
     root = input_dir.resolve()
-    for path in list_input_files(input_dir):
-        name = path.relative_to(input_dir).as_posix()
+    for file in list_input_files(input_dir):
+        name = file.name
         reason, data, decoded, digest = None, b"", None, None
-        is_link = path.is_symlink()
-        resolved = path.resolve() if is_link else path
+        resolved = Path(os.path.realpath(file.path)) if file.is_symlink else None
         try:
-            stat = resolved.stat()
+            stat = os.stat(file.path)  # follows a symlink to its target
         except FileNotFoundError:
             stat = None
-        if is_link and not resolved.is_relative_to(root):
+        if resolved is not None and not resolved.is_relative_to(root):
             reason = f"symlink to a file outside the input folder ({resolved})"
         elif stat is None:
             reason = "broken symlink"
@@ -87,7 +97,8 @@ def read_raw_documents(input_dir: Path, max_bytes: int, known: set[tuple[str, st
         elif (seen := known_stats.get(name)) and seen[:2] == (stat.st_size, stat.st_mtime_ns) and (name, seen[2]) in known:
             digest = seen[2]
         else:
-            data = resolved.read_bytes()
+            with open(file.path, "rb") as f:
+                data = f.read()
             digest = hashlib.sha256(data).hexdigest() if data else None
         if reason is None and digest in seen_hashes:
             reason = f"duplicate content of {seen_hashes[digest]}"

@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_changed_files() }}") }}
 select
     a.source_file,
     a.article_seq,
@@ -13,3 +14,4 @@ select
     a.mojibake_lost_chars,
     a.clean_text
 from {{ ref('stg_articles') }} a
+where {{ in_changed_files('a.source_file') }}

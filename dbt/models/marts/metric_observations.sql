@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_changed_files() }}") }}
 select
     source_file,
     article_seq,
@@ -21,3 +22,4 @@ select
     raw_char_end,
     published_date
 from {{ ref('int_live_observations') }}
+where {{ in_changed_files('source_file') }}

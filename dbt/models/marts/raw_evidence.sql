@@ -1,5 +1,15 @@
 -- Each observation beside the raw characters it came from: the original file's text at the
 -- raw offsets kept through cleaning (Traditional script, mojibake and all).
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_changed_files() }}") }}
+-- Both sides are cut to the changed files before the join: otherwise the join reads every raw text.
+with observations as (
+    select * from {{ ref('int_live_observations') }}
+    where {{ in_changed_files('source_file') }}
+),
+documents as (
+    select source_file, raw_text from {{ source('staging', 'raw_documents') }}
+    where is_current and {{ in_changed_files('source_file') }}
+)
 select
     o.source_file,
     o.article_seq,
@@ -9,5 +19,5 @@ select
     o.evidence,
     o.raw_char_start,
     o.raw_char_end
-from {{ ref('int_live_observations') }} o
-join {{ source('staging', 'raw_documents') }} d on d.source_file = o.source_file and d.is_current
+from observations o
+join documents d using (source_file)

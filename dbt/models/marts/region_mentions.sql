@@ -1,3 +1,4 @@
+{{ config(materialized='incremental', incremental_strategy='append', pre_hook="{{ delete_changed_files() }}") }}
 select
     m.source_file,
     m.article_seq,
@@ -11,5 +12,5 @@ select
     min(m.char_start) as first_char_start
 from {{ ref('int_live_mentions') }} m
 left join {{ ref('stg_admin_divisions') }} p on p.region_code = m.parent_code
-where m.kind = 'region'
+where m.kind = 'region' and {{ in_changed_files('m.source_file') }}
 group by all
