@@ -94,15 +94,17 @@ def normalize_chars(raw: str) -> tuple[Tracked, int, int]:
 
 
 def split_lines(t: Tracked) -> list[Tracked]:
-    lines, start = [], 0
+    """Lines without their surrounding blanks (an empty Tracked for a blank line); CR breaks too."""
     text = t.text.replace("\r", "\n")
-    for i, ch in enumerate(text + "\n"):
-        if ch == "\n":
-            line = t.slice(start, i)
-            lead = len(line.text) - len(line.text.lstrip())
-            trail = len(line.text.rstrip())
-            lines.append(line.slice(lead, trail) if trail > lead else line.slice(0, 0))
-            start = i + 1
+    lines, start, n = [], 0, len(text)
+    while start <= n:
+        end = text.find("\n", start)
+        end = n if end < 0 else end
+        piece = text[start:end]
+        stripped = piece.strip()
+        lead = len(piece) - len(piece.lstrip())
+        lines.append(t.slice(start + lead, start + lead + len(stripped)) if stripped else t.slice(start, start))
+        start = end + 1
     return lines
 
 
