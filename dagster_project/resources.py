@@ -103,7 +103,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def start_build(self, log=None) -> str:
         """Start the build copy from the published snapshot (or empty), discarding leftovers."""
-        assert self.build_path not in _SESSIONS, "start_build inside a session"
+        if self.build_path in _SESSIONS:
+            raise RuntimeError("start_build replaces the build file: call it outside a session")
         self.acquire_lock(log)
         build, published = Path(self.build_path), Path(self.published_path)
         build.parent.mkdir(parents=True, exist_ok=True)
@@ -169,7 +170,8 @@ class WarehouseResource(dg.ConfigurableResource):
         return changes
 
     def publish(self) -> int:
-        assert self.build_path not in _SESSIONS, "publish inside a session"
+        if self.build_path in _SESSIONS:
+            raise RuntimeError("publish renames the build file: call it outside a session")
         build, published = Path(self.build_path), Path(self.published_path)
         with duckdb.connect(str(build)) as con:
             con.execute("checkpoint")

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from dagster_project.parsing import pipeline
+from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REPO_ROOT
 from tests.conftest import SEEDS, query, refresh
 
@@ -179,3 +180,16 @@ def test_concurrent_refreshes_run_one_after_the_other(workspace, tmp_path):
     assert second.returncode == 0, out_second[-3000:]
     assert "waiting for the refresh running as pid" in out_first + out_second
     assert query(warehouse, "select count(distinct source_file) from marts.articles") == [(5,)]
+
+
+def test_a_session_shares_one_connection_and_keeps_the_build_file_in_place(tmp_path):
+    warehouse = WarehouseResource(published_path=str(tmp_path / "published.duckdb"), build_path=str(tmp_path / "build.duckdb"))
+    with warehouse.session():
+        with warehouse.connect() as first, warehouse.connect() as second:
+            assert first is second
+        warehouse.write_table("numbers", pl.DataFrame({"x": [1, 2]}))
+        assert warehouse.read_table("numbers")["x"].to_list() == [1, 2]
+        with pytest.raises(RuntimeError, match="outside a session"):
+            warehouse.start_build()
+    with warehouse.connect() as con:  # the session's writes are in the file after it closes
+        assert con.sql("select count(*) from staging.numbers").fetchone() == (2,)
