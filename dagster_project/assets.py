@@ -8,7 +8,7 @@ from dagster_project.column_docs import COLUMN_DOCS
 from dagster_project.markdown import markdown_table
 from dagster_project.parsing import pipeline
 from dagster_project.parsing.parallel import map_by_file
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import CHANGED_FILES_WHERE, WarehouseResource
 from dagster_project.settings import REFERENCE_DIR, input_dir, max_file_bytes
 
 STAGING = ["staging"]
@@ -71,10 +71,6 @@ def _changed_files(warehouse: WarehouseResource) -> list[str]:
     return warehouse.read_table("document_changes")["source_file"].to_list()
 
 
-def _in_changed(warehouse: WarehouseResource) -> str:
-    return "where source_file in (select source_file from staging.document_changes)"
-
-
 # After raw_documents, which starts the run's build copy of the warehouse.
 @dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"duckdb"}, deps=[raw_documents],
           description="China's administrative divisions from reference/admin_divisions.csv (see reference/SOURCES.md).")
@@ -92,7 +88,7 @@ def admin_divisions(warehouse: WarehouseResource) -> dg.MaterializeResult:
 def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.session():
         docs = warehouse.read_table("raw_documents", "source_file, content_hash, raw_text",
-                                    _in_changed(warehouse) + " and is_current")
+                                    CHANGED_FILES_WHERE + " and is_current")
         frame = map_by_file(pipeline.build_article_frame, docs)
         total = warehouse.replace_rows("articles", frame, _changed_files(warehouse))
     return dg.MaterializeResult(metadata={
@@ -128,7 +124,7 @@ def extracted_facts(warehouse: WarehouseResource):
 
 
 def _extract_facts(warehouse: WarehouseResource):
-    changed_articles = warehouse.read_table("articles", where=_in_changed(warehouse))
+    changed_articles = warehouse.read_table("articles", where=CHANGED_FILES_WHERE)
     sentence_frame, mention_frame, observation_frame = map_by_file(pipeline.build_extraction_frames, changed_articles)
     changed = _changed_files(warehouse)
     total = warehouse.replace_rows("sentences", sentence_frame, changed)

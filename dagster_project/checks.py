@@ -7,7 +7,7 @@ import pandera.polars as pa
 import polars as pl
 
 from dagster_project.markdown import markdown_table
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import CHANGED_FILES_WHERE, WarehouseResource
 from dagster_project.schemas import STAGING_SCHEMAS
 
 SAMPLE_ROWS = 10
@@ -31,7 +31,6 @@ def validate_frame(schema: type[pa.DataFrameModel], frame: pl.DataFrame) -> tupl
 # so a refresh checks the rows of the files it read or parsed (for raw_documents, every version
 # of those files, which is what its one-current-version rule needs).
 PER_FILE_TABLES = {"raw_documents", "articles", "sentences", "metric_observations", "entity_mentions"}
-CHANGED_ROWS = "where source_file in (select source_file from staging.document_changes)"
 
 
 def _make_check(table: str, schema: type[pa.DataFrameModel]) -> dg.AssetChecksDefinition:
@@ -39,7 +38,7 @@ def _make_check(table: str, schema: type[pa.DataFrameModel]) -> dg.AssetChecksDe
     @dg.asset_check(asset=dg.AssetKey(["staging", table]), name=f"pandera_{table}", blocking=True,
                     description=f"Pandera model {schema.__name__} over {scope} of staging.{table}.")
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        rows = warehouse.read_table(table, where=CHANGED_ROWS if table in PER_FILE_TABLES else "")
+        rows = warehouse.read_table(table, where=CHANGED_FILES_WHERE if table in PER_FILE_TABLES else "")
         passed, metadata = validate_frame(schema, rows)
         return dg.AssetCheckResult(passed=passed, metadata=metadata)
 

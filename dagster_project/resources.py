@@ -27,6 +27,9 @@ _HELD_LOCKS: dict[str, int] = {}
 LOCK_WAIT_SECONDS = float(os.environ.get("LCW_LOCK_TIMEOUT", 1800))
 
 
+# The rows of the files the current refresh added, changed or deleted (raw_documents writes the list).
+CHANGED_FILES_WHERE = "where source_file in (select source_file from staging.document_changes)"
+
 # Connections held open for the length of a step, by build path (see WarehouseResource.session).
 _SESSIONS: dict[str, duckdb.DuckDBPyConnection] = {}
 
