@@ -1,6 +1,7 @@
 """dbt models and seeds as Dagster assets; dbt tests become asset checks."""
 
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -8,10 +9,11 @@ from typing import Any, Mapping
 
 import dagster as dg
 import polars as pl
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from dagster_project.dbt_project import dbt_project
 from dagster_project.markdown import markdown_table
+from dagster_project.parsing.pipeline import parser_fingerprint
 from dagster_project.resources import WarehouseResource
 
 
@@ -30,14 +32,17 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # No fetch_row_counts(): it keeps an in-process adapter connection open on the build file.
     # Events are held until dbt exits, then each mart gets its row count and a Markdown preview
     # read from the build file (dbt holds the write lock while it runs).
-    # Per-file marts are incremental; when the dbt project changed since the warehouse was built,
-    # every model is rebuilt from scratch so no row keeps the logic of an older model.
+    # Marts with rows per file, and regional_metrics by group, are incremental. When neither the
+    # dbt project nor the parser changed since this warehouse was built, a full run uses the
+    # data_refresh selector (dbt/selectors.yml): seeds, views and reference tables are already what
+    # a build would make. Otherwise every model is rebuilt from scratch, so no row keeps the
+    # logic of an older model and no view is bound to older staging columns.
     fingerprint = dbt_project_fingerprint()
     same_project = warehouse.has_table("dbt_state") and \
         warehouse.read_table("dbt_state")["fingerprint"].to_list() == [fingerprint]
     if not same_project:
-        context.log.info("dbt project changed since this warehouse was built (or first build): --full-refresh")
-    invocation = dbt.cli(["build"] if same_project else ["build", "--full-refresh"], context=context)
+        context.log.info("dbt project or parser changed since this warehouse was built (or first build): --full-refresh")
+    invocation = dbt.cli(dbt_build_args(same_project, context.is_subset), context=context)
     events = list(invocation.stream())
     keep_partial_parse(invocation.target_path)
     prune_invocation_folders(invocation.target_path)
@@ -63,11 +68,34 @@ def keep_partial_parse(invocation_target: Path) -> None:
         os.replace(tmp, kept)
 
 
+def dbt_build_args(same_project: bool, subset: bool) -> list[str]:
+    """`dbt build` for this refresh: from scratch after a change to the project or the parser;
+    otherwise, unless Dagster asked for a subset, only what holds data (dbt/selectors.yml)."""
+    if not same_project:
+        return ["build", "--full-refresh"]
+    return ["build"] if subset else ["build", "--selector", "data_refresh"]
+
+
+def models_every_refresh_builds() -> list[str]:
+    """The models the data_refresh selector builds (dbt/selectors.yml: not views, not tagged
+    `reference`). A refresh that leaves the others alone materializes these, so what comes
+    after dbt depends on them: an asset downstream of one that was not materialized is skipped."""
+    nodes = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))["nodes"].values()
+    return sorted(n["name"] for n in nodes if n["resource_type"] == "model"
+                  and n["config"]["materialized"] != "view" and "reference" not in n["tags"])
+
+
+def built_every_refresh() -> list[dg.AssetKey]:
+    return [get_asset_key_for_model([dbt_models], name) for name in models_every_refresh_builds()]
+
+
 def dbt_project_fingerprint() -> str:
-    """A digest of everything that decides what the models compute: SQL, macros, yml, seeds."""
+    """A digest of everything that decides what the models compute and the staging columns they
+    read: SQL, macros, yml, seeds, selectors, and the parser (code and dictionaries)."""
     root = Path(dbt_project.project_dir)
-    digest = hashlib.sha256()
-    files = [root / "dbt_project.yml", *(p for d in ("models", "macros", "seeds") for p in (root / d).rglob("*"))]
+    digest = hashlib.sha256(parser_fingerprint().encode())
+    files = [root / "dbt_project.yml", root / "selectors.yml",
+             *(p for d in ("models", "macros", "seeds") for p in (root / d).rglob("*"))]
     for path in sorted(p for p in files if p.is_file()):
         digest.update(path.relative_to(root).as_posix().encode())
         digest.update(path.read_bytes())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.dbt_assets import dbt_models
+from dagster_project.dbt_assets import built_every_refresh
 from dagster_project.markdown import markdown_table
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REPO_ROOT
@@ -17,7 +17,7 @@ from dagster_project.settings import REPO_ROOT
 MARTS = ["articles", "metric_observations", "region_mentions", "company_mentions", "regional_metrics", "quarantine"]
 
 
-@dg.asset(group_name="publish", kinds={"duckdb"}, deps=[dbt_models],
+@dg.asset(group_name="publish", kinds={"duckdb"}, deps=built_every_refresh(),
           description="The DuckDB file analysts query (LCW_WAREHOUSE), replaced atomically by a fully built and "
                       "checked snapshot. Readers keep the snapshot they opened; a failed run leaves it untouched.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -10,10 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.dbt_assets import dbt_models, models_every_refresh_builds
 from dagster_project.parsing import pipeline
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REPO_ROOT
@@ -41,9 +44,15 @@ def test_incremental_rerun_change_and_delete(workspace, monkeypatch):
     assert refresh(input_dir, warehouse, monkeypatch).success
     before = query(warehouse, "select * from marts.metric_observations order by all")
 
-    # Nothing new: nothing parsed, no mart row changes.
-    assert refresh(input_dir, warehouse, monkeypatch).success
+    # Nothing new: nothing parsed, no mart row changes. dbt leaves seeds and views alone (the
+    # project is unchanged), and the run still publishes.
+    rerun = refresh(input_dir, warehouse, monkeypatch)
+    assert rerun.success
     assert query(warehouse, "select count(*) from staging.document_changes") == [(0,)]
+    built = {e.asset_key for e in rerun.get_asset_materialization_events()}
+    assert get_asset_key_for_model([dbt_models], "regional_metrics") in built
+    assert get_asset_key_for_model([dbt_models], "stg_articles") not in built
+    assert dg.AssetKey("published_warehouse") in built
     assert query(warehouse, "select * from marts.metric_observations order by all") == before
 
     # A changed file replaces its earlier rows; the raw history keeps both versions.
@@ -195,3 +204,13 @@ def test_a_session_shares_one_connection_and_keeps_the_build_file_in_place(tmp_p
             warehouse.start_build()
     with warehouse.connect() as con:  # the session's writes are in the file after it closes
         assert con.sql("select count(*) from staging.numbers").fetchone() == (2,)
+
+
+def test_publish_waits_for_exactly_the_models_the_data_refresh_selector_builds():
+    # published_warehouse depends on the models every refresh materializes; they must be the ones
+    # dbt itself selects with dbt/selectors.yml, or a data refresh would skip publishing.
+    from dagster_project.resources import dbt_executable
+    listed = subprocess.run([dbt_executable(), "ls", "--selector", "data_refresh", "--resource-type", "model",
+                             "--output", "name", "--quiet"], cwd=REPO_ROOT / "dbt", capture_output=True, text=True,
+                            env={**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT / "dbt")}, check=True)
+    assert sorted(listed.stdout.split()) == models_every_refresh_builds()

@@ -1,6 +1,6 @@
 -- Every division with each of its ancestors (itself at depth 0): the key to roll-ups. A table,
 -- so the roll-up view does not walk the division tree again on every query.
-{{ config(materialized='table') }}
+{{ config(materialized='table', tags=['reference']) }}
 with recursive walk as (
     select region_code, region_code as ancestor_code, 0 as depth
     from {{ ref('stg_admin_divisions') }}
