@@ -33,18 +33,17 @@ def _preview(frame: pl.DataFrame, columns: list[str], n: int = 5) -> dg.Metadata
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     started = warehouse.start_build(context.log)
     with warehouse.session():
-        known, known_stats = set(), {}
+        known, known_stats = None, None
         fingerprint = pipeline.parser_fingerprint()
         same_parser = warehouse.has_table("parser_state") and \
             warehouse.read_table("parser_state")["fingerprint"].to_list() == [fingerprint]
         if same_parser and warehouse.has_table("raw_documents"):
-            known = set(warehouse.read_table("raw_documents", "source_file, content_hash", "where is_current").iter_rows())
+            known = warehouse.read_table("raw_documents", "source_file, content_hash", "where is_current")
         elif warehouse.has_table("raw_documents"):
             context.log.info("parsing code or dictionaries changed: every file is parsed again")
         if warehouse.has_table("file_stats"):
             # A file with the size and modification time it had last run is not read again.
-            known_stats = {name: (size, modified, digest) for name, digest, size, modified
-                           in warehouse.read_table("file_stats").iter_rows()}
+            known_stats = warehouse.read_table("file_stats")
         new_docs, present, quarantined = pipeline.read_raw_documents(input_dir(), max_file_bytes(), known, known_stats)
         changes = warehouse.record_documents(new_docs, present)
         warehouse.write_table("file_stats", present)

@@ -69,40 +69,70 @@ def list_input_files(input_dir: Path) -> list[InputFile]:
 PRESENT_SCHEMA = {"source_file": pl.String, "content_hash": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64}
 
 
-def read_raw_documents(input_dir: Path, max_bytes: int, known: set[tuple[str, str]] | None = None,
-                       known_stats: dict[str, tuple[int, int, str]] | None = None
-                       ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+KNOWN_SCHEMA = {"source_file": pl.String, "content_hash": pl.String}
+
+
+def _unchanged_digests(files: list[InputFile], sizes: list[int | None], modified: list[int | None],
+                       known: pl.DataFrame, known_stats: pl.DataFrame) -> list[str | None]:
+    """Per file, the digest it had when it was last read, if its size and modification time are
+    the same and that version is current; else None (the file must be read)."""
+    frame = pl.DataFrame({"source_file": [f.name for f in files], "size_bytes": sizes, "modified_ns": modified},
+                         schema={"source_file": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64})
+    same = known_stats.join(known, on=["source_file", "content_hash"], how="semi")
+    return frame.join(same, on=["source_file", "size_bytes", "modified_ns"], how="left",
+                      maintain_order="left")["content_hash"].to_list()
+
+
+def read_raw_documents(input_dir: Path, max_bytes: int, known: pl.DataFrame | None = None,
+                       known_stats: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Scan ``input_dir``: (new or changed documents, decoded), (every readable file's name, hash,
-    size and modification time), (files set aside, with the reason). Files whose (name, hash) is
-    in ``known`` are not decoded again; files whose size and modification time match
-    ``known_stats`` (name -> (size, modified_ns, hash)) are not even read."""
+    size and modification time), (files set aside, with the reason). Files whose (source_file,
+    content_hash) is in ``known`` are not decoded again; files whose size and modification time
+    match their row in ``known_stats`` (a PRESENT_SCHEMA frame from the last run) are not even read."""
     now = datetime.now(timezone.utc)
-    known, known_stats = known or set(), known_stats or {}
+    known = known if known is not None else pl.DataFrame(schema=KNOWN_SCHEMA)
+    known_stats = known_stats if known_stats is not None else pl.DataFrame(schema=PRESENT_SCHEMA)
     docs, present, quarantined, seen_hashes = [], [], [], {}
     root = input_dir.resolve()
-    for file in list_input_files(input_dir):
+    files = list_input_files(input_dir)
+    stats = []
+    for file in files:
+        try:
+            stats.append(os.stat(file.path))  # follows a symlink to its target
+        except FileNotFoundError:
+            stats.append(None)
+    unchanged = _unchanged_digests(files, [st.st_size if st else None for st in stats],
+                                   [st.st_mtime_ns if st else None for st in stats], known, known_stats)
+    # Versions already decoded, among the files that have to be read.
+    to_read = [f.name for f, digest in zip(files, unchanged) if digest is None or f.is_symlink]
+    known_pairs = set(known.filter(pl.col("source_file").is_in(to_read)).iter_rows())
+
+    for file, stat, digest in zip(files, stats, unchanged):
         name = file.name
+        if digest is not None and not file.is_symlink:
+            # Untouched since the last run: only its place among duplicates is decided again.
+            if digest in seen_hashes:
+                quarantined.append({"source_file": name, "size_bytes": stat.st_size, "content_hash": digest,
+                                    "reason": f"duplicate content of {seen_hashes[digest]}", "detected_at": now})
+            else:
+                seen_hashes[digest] = name
+                present.append((name, digest, stat.st_size, stat.st_mtime_ns))
+            continue
         reason, data, decoded, digest = None, b"", None, None
         resolved = Path(os.path.realpath(file.path)) if file.is_symlink else None
-        try:
-            stat = os.stat(file.path)  # follows a symlink to its target
-        except FileNotFoundError:
-            stat = None
         if resolved is not None and not resolved.is_relative_to(root):
             reason = f"symlink to a file outside the input folder ({resolved})"
         elif stat is None:
             reason = "broken symlink"
         elif stat.st_size > max_bytes:
             reason = f"oversized: {stat.st_size} bytes, over the limit of {max_bytes}"
-        elif (seen := known_stats.get(name)) and seen[:2] == (stat.st_size, stat.st_mtime_ns) and (name, seen[2]) in known:
-            digest = seen[2]
         else:
             with open(file.path, "rb") as f:
                 data = f.read()
             digest = hashlib.sha256(data).hexdigest() if data else None
         if reason is None and digest in seen_hashes:
             reason = f"duplicate content of {seen_hashes[digest]}"
-        if reason is None and (name, digest) not in known:
+        if reason is None and (name, digest) not in known_pairs:
             decoded = decode_bytes(data)
             reason = decoded.reason
         size = stat.st_size if stat else 0
@@ -111,11 +141,11 @@ def read_raw_documents(input_dir: Path, max_bytes: int, known: set[tuple[str, st
                                 "reason": reason, "detected_at": now})
             continue
         seen_hashes[digest] = name
-        present.append({"source_file": name, "content_hash": digest, "size_bytes": size, "modified_ns": stat.st_mtime_ns})
+        present.append((name, digest, size, stat.st_mtime_ns))
         if decoded is not None:
             docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
                          "encoding": decoded.encoding, "raw_text": decoded.text, "ingested_at": now})
-    return (pl.DataFrame(docs, schema=RAW_SCHEMA), pl.DataFrame(present, schema=PRESENT_SCHEMA),
+    return (pl.DataFrame(docs, schema=RAW_SCHEMA), pl.DataFrame(present, schema=PRESENT_SCHEMA, orient="row"),
             pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA))
 
 
