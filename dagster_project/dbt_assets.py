@@ -12,6 +12,7 @@ import polars as pl
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
 
 from dagster_project.dbt_project import dbt_project
+from dagster_project.dbt_runner import build_in_process
 from dagster_project.markdown import markdown_table
 from dagster_project.parsing.pipeline import parser_fingerprint
 from dagster_project.resources import WarehouseResource
@@ -29,9 +30,10 @@ class Translator(DagsterDbtTranslator):
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     # dbt's profile reads the file to build from LCW_BUILD_WAREHOUSE (dbt/profiles.yml).
     os.environ["LCW_BUILD_WAREHOUSE"] = warehouse.build_path
-    # No fetch_row_counts(): it keeps an in-process adapter connection open on the build file.
-    # Events are held until dbt exits, then each mart gets its row count and a Markdown preview
-    # read from the build file (dbt holds the write lock while it runs).
+    # A whole-project build runs in this process (dagster_project/dbt_runner.py), a subset chosen
+    # in the UI through the dbt CLI. Events are held until dbt is done, then each mart gets its
+    # row count and a Markdown preview read from the build file (no fetch_row_counts(): it keeps
+    # an adapter connection open on the build file).
     # Marts with rows per file, and regional_metrics by group, are incremental. When neither the
     # dbt project nor the parser changed since this warehouse was built, a full run uses the
     # data_refresh selector (dbt/selectors.yml): seeds, views and reference tables are already what
@@ -42,10 +44,14 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
         warehouse.read_table("dbt_state")["fingerprint"].to_list() == [fingerprint]
     if not same_project:
         context.log.info("dbt project or parser changed since this warehouse was built (or first build): --full-refresh")
-    invocation = dbt.cli(dbt_build_args(same_project, context.is_subset), context=context)
-    events = list(invocation.stream())
-    keep_partial_parse(invocation.target_path)
-    prune_invocation_folders(invocation.target_path)
+    args = dbt_build_args(same_project, context.is_subset)
+    if context.is_subset:
+        invocation = dbt.cli(args, context=context)
+        events, target = list(invocation.stream()), invocation.target_path
+    else:
+        events, target = build_in_process(context, args)
+    keep_partial_parse(target)
+    prune_invocation_folders(target)
     with warehouse.session(), warehouse.connect() as con:
         warehouse.write_table("dbt_state", pl.DataFrame({"fingerprint": [fingerprint]}))
         for event in events:

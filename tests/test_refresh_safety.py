@@ -136,6 +136,28 @@ def test_a_failing_check_leaves_the_published_file_byte_for_byte(workspace, monk
     assert digest(warehouse) == published
 
 
+def test_a_failing_dbt_test_fails_the_run_and_leaves_the_published_file_byte_for_byte(workspace, monkeypatch):
+    input_dir, warehouse = workspace
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    published = digest(warehouse)
+
+    real = pipeline.build_observation_frame
+
+    def unknown_code(articles, mentions):  # passes Pandera; dbt's relationships test catches it
+        return real(articles, mentions).with_columns(region_code=pl.lit("999999"))
+
+    monkeypatch.setattr(pipeline, "build_observation_frame", unknown_code)
+    (input_dir / "004_f2690ca50a479f04.txt").write_text("杭州直播电商交易额达到1亿元。\n" * 3, encoding="utf-8")
+    result = refresh(input_dir, warehouse, monkeypatch)
+    assert not result.success
+    failure = next(e for e in result.get_step_failure_events() if e.step_key == "dbt_models")
+    errors = failure.step_failure_data.user_failure_data.metadata["dbt errors"].value
+    assert "relationships_metric_observations_region_code" in errors
+    materialized = {e.materialization.asset_key.path[-1] for e in result.get_asset_materialization_events()}
+    assert "published_warehouse" not in materialized
+    assert digest(warehouse) == published
+
+
 def _run_job_subprocess(input_dir: Path, warehouse: Path, dagster_home: Path) -> subprocess.Popen:
     dagster_home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "LCW_INPUT_DIR": str(input_dir), "LCW_WAREHOUSE": str(warehouse),
