@@ -8,7 +8,9 @@ build's events are dbt's own structured log events, the ones the subprocess prin
 so dagster-dbt converts them exactly as it does for a subprocess.
 
 Only whole-project builds run here; a subset chosen in the UI goes through `DbtCliResource.cli`,
-which knows how to select it.
+which knows how to select it. The event class and the manifest helper are dagster-dbt internals
+(pinned in requirements.lock); tests/test_refresh_safety.py runs both the passing and the failing
+build through them.
 """
 from __future__ import annotations
 

@@ -36,3 +36,15 @@ def test_a_rescan_reads_only_new_or_touched_files_and_keeps_duplicates_in_name_o
     assert present2["source_file"].to_list() == ["000_37c7957edf3b189b.txt", "000_new_first.txt",
                                                  "001_9466b8a903cc27a1.txt", "003_57bbf5c7c259c234.txt",
                                                  "004_f2690ca50a479f04.txt"]
+
+
+def test_an_untouched_file_over_a_lowered_size_limit_is_set_aside(tmp_path):
+    folder = tmp_path / "input"
+    shutil.copytree(SEEDS, folder)
+    docs, present, _ = pipeline.read_raw_documents(folder, LIMIT)
+    biggest = max(present.iter_rows(named=True), key=lambda r: r["size_bytes"])
+    _, present2, quarantined2 = pipeline.read_raw_documents(folder, biggest["size_bytes"] - 1,
+                                                           docs.select("source_file", "content_hash"), present)
+    assert quarantined2["source_file"].to_list() == [biggest["source_file"]]
+    assert quarantined2["reason"][0].startswith("oversized")
+    assert present2.height == 4

@@ -109,7 +109,7 @@ def read_raw_documents(input_dir: Path, max_bytes: int, known: pl.DataFrame | No
 
     for file, stat, digest in zip(files, stats, unchanged):
         name = file.name
-        if digest is not None and not file.is_symlink:
+        if digest is not None and not file.is_symlink and stat.st_size <= max_bytes:
             # Untouched since the last run: only its place among duplicates is decided again.
             if digest in seen_hashes:
                 quarantined.append({"source_file": name, "size_bytes": stat.st_size, "content_hash": digest,
