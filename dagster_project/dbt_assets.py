@@ -1,7 +1,6 @@
 """dbt models and seeds as Dagster assets; dbt tests become asset checks."""
 
 import hashlib
-import json
 import os
 import shutil
 from pathlib import Path
@@ -10,11 +9,11 @@ from typing import Any, Mapping
 import dagster as dg
 import polars as pl
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets, get_asset_key_for_model
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 
 from dagster_project.dbt_project import dbt_project
 from dagster_project.dbt_runner import build_in_process
 from dagster_project.markdown import markdown_table
-from dagster_project.parsing.pipeline import parser_fingerprint
 from dagster_project.resources import WarehouseResource
 
 
@@ -39,7 +38,8 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # data_refresh selector (dbt/selectors.yml): seeds, views and reference tables are already what
     # a build would make. Otherwise every model is rebuilt from scratch, so no row keeps the
     # logic of an older model and no view is bound to older staging columns.
-    fingerprint = dbt_project_fingerprint()
+    # raw_documents records the parser that wrote the staging tables; it is read, not hashed again.
+    fingerprint = dbt_project_fingerprint(warehouse.read_table("parser_state")["fingerprint"][0])
     same_project = warehouse.has_table("dbt_state") and \
         warehouse.read_table("dbt_state")["fingerprint"].to_list() == [fingerprint]
     if not same_project:
@@ -86,7 +86,7 @@ def models_every_refresh_builds() -> list[str]:
     """The models the data_refresh selector builds (dbt/selectors.yml: not views, not tagged
     `reference`). A refresh that leaves the others alone materializes these, so what comes
     after dbt depends on them: an asset downstream of one that was not materialized is skipped."""
-    nodes = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))["nodes"].values()
+    nodes = get_manifest_and_translator_from_dbt_assets([dbt_models])[0]["nodes"].values()
     return sorted(n["name"] for n in nodes if n["resource_type"] == "model"
                   and n["config"]["materialized"] != "view" and "reference" not in n["tags"])
 
@@ -95,11 +95,12 @@ def built_every_refresh() -> list[dg.AssetKey]:
     return [get_asset_key_for_model([dbt_models], name) for name in models_every_refresh_builds()]
 
 
-def dbt_project_fingerprint() -> str:
+def dbt_project_fingerprint(parser: str) -> str:
     """A digest of everything that decides what the models compute and the staging columns they
-    read: SQL, macros, yml, seeds, selectors, and the parser (code and dictionaries)."""
+    read: SQL, macros, yml, seeds, selectors, and ``parser`` (the digest of the parser that wrote
+    the staging tables)."""
     root = Path(dbt_project.project_dir)
-    digest = hashlib.sha256(parser_fingerprint().encode())
+    digest = hashlib.sha256(parser.encode())
     files = [root / "dbt_project.yml", root / "selectors.yml",
              *(p for d in ("models", "macros", "seeds") for p in (root / d).rglob("*"))]
     for path in sorted(p for p in files if p.is_file()):

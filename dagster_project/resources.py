@@ -62,7 +62,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def session(self) -> Iterator[None]:
         """One connection for every read and write inside the block. Opening a large file reads
         its catalogue and closing it after a write checkpoints, tens of milliseconds each, and a
-        step makes a dozen calls. Never hold one across dbt, which needs the file's lock."""
+        step makes a dozen calls. Never hold one across dbt, which opens the file itself."""
         if self.build_path in _SESSIONS:
             yield
             return
