@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dagster_project.parsing.matching import find_dictionary_hits
+from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, occurrence_ends
 from dagster_project.parsing.reference import read_seed
 from dagster_project.parsing.regions import common_words
 
@@ -23,7 +23,12 @@ PERSON = re.compile(
     rf"(?P<role>{ROLE})(?:[(（][^)）]{{1,12}}[)）])?(?P<name>[\u4e00-\u9fff·]{{2,4}}?){NAME_END}"
 )
 LEGAL_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9()（）]{2,40}?(?:股份有限公司|有限责任公司|有限公司)")
+LEGAL_NAME_ENDS, LEGAL_NAME_REACH = ("有限公司", "有限责任公司"), 40 + 6
 GROUP_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}?集团")
+GROUP_NAME_ENDS, GROUP_NAME_REACH = ("集团",), 12 + 2
+# What may follow a company named by its role context: 杨格锁业总经理, 玄度科技的主播, 遥望科技旗下.
+ROLE_TAIL = re.compile(rf"(?:{ROLE}|的[\u4e00-\u9fff]{{0,4}}(?:主播|员工|董事长|总经理|负责人)|旗下)")
+ROLE_TAIL_MAX_CHARS = 16  # the longest: 联合创始人兼CEO (9), 的 + 4 + 负责人 (8), 首席 + 4 + 官 (7)
 DEFINED_ALIAS = re.compile(r"^[(（](?:下称|以下简称|简称|以下称)[“\"](?P<alias>[^”\"]{2,16})[”\"][)）]")
 QUOTED_BRAND = re.compile(r"品牌[“\"](?P<a>[^”\"]{2,20})[”\"]|[“\"](?P<b>[^”\"]{2,12})[”\"][\u4e00-\u9fff]{0,4}品牌")
 # Where a name found by its form begins: after these words, not before.
@@ -75,6 +80,15 @@ def company_index() -> CompanyIndex:
     non_company = tuple(r["suffix"] for r in rules if r["kind"] != "company")
     company = tuple(r["suffix"] for r in rules if r["kind"] == "company")
     return CompanyIndex(canonical, alts, non_company, company)
+
+
+@lru_cache(maxsize=1)
+def role_context_pattern() -> tuple[re.Pattern, re.Pattern, int]:
+    """(a name ending in a company suffix followed by a role, that suffix at the end of a name,
+    the longest such name in characters)."""
+    suffixes = "|".join(sorted(company_index().company_suffixes, key=len, reverse=True))
+    pattern = re.compile(rf"(?P<org>[\u4e00-\u9fffA-Za-z]{{2,10}}?(?:{suffixes}))(?={ROLE_TAIL.pattern})")
+    return pattern, re.compile(rf"(?:{suffixes})$"), 10 + max(map(len, company_index().company_suffixes))
 
 
 LEGAL_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团)$")
@@ -140,7 +154,8 @@ def find_companies(text: str, dictionary_hits: list[tuple[str, int, int]] | None
             taken[i] = True
 
     defined: dict[str, str] = {}  # a legal name -> the short name the text defines for it
-    for m in LEGAL_NAME.finditer(text):
+    # Names found by their form end with a suffix: the regexes run only just before one.
+    for m in finditer_ending_at(LEGAL_NAME, text, occurrence_ends(text, LEGAL_NAME_ENDS), LEGAL_NAME_REACH, 0):
         name = _trim_left(m.group(0))
         start = m.end() - len(name)
         if _is_non_company(idx, name):
@@ -157,7 +172,7 @@ def find_companies(text: str, dictionary_hits: list[tuple[str, int, int]] | None
     for short, canonical in defined.items():
         for m in re.finditer(re.escape(short), text):
             add(m.start(), m.end(), canonical, _company_type_for(short), "discovered", "defined_alias")
-    for m in GROUP_NAME.finditer(text):
+    for m in finditer_ending_at(GROUP_NAME, text, occurrence_ends(text, GROUP_NAME_ENDS), GROUP_NAME_REACH, 0):
         name = _trim_left(m.group(0))
         start = m.end() - len(name)
         if not _is_non_company(idx, name):
@@ -167,12 +182,12 @@ def find_companies(text: str, dictionary_hits: list[tuple[str, int, int]] | None
         start = m.start("a") if m.group("a") else m.start("b")
         if not re.search(r"[,，。!?？、]", name) and not _is_non_company(idx, name):
             add(start, start + len(name), name, "brand", "discovered", "quoted_brand")
-    suffixes = "|".join(sorted(idx.company_suffixes, key=len, reverse=True))
-    role_context = re.compile(rf"(?P<org>[\u4e00-\u9fffA-Za-z]{{2,10}}?(?:{suffixes}))(?=(?:{ROLE}|的[\u4e00-\u9fff]{{0,4}}(?:主播|员工|董事长|总经理|负责人)|旗下))")
-    for m in role_context.finditer(text):
+    role_context, suffix_end, reach = role_context_pattern()
+    anchors = [q for q in occurrence_ends(text, idx.company_suffixes) if ROLE_TAIL.match(text, q)]
+    for m in finditer_ending_at(role_context, text, anchors, reach, ROLE_TAIL_MAX_CHARS):
         name = _trim_left(m.group("org"))
         start = m.end("org") - len(name)
-        distinctive = re.sub(rf"(?:{suffixes})$", "", name)
+        distinctive = suffix_end.sub("", name)
         if not _is_non_company(idx, name) and len(name) <= 8 and len(distinctive) >= 2 \
                 and distinctive not in GENERIC_CORES:
             # 玄度科技 beside 中山市玄度互联网科技有限公司: the short form names the same company.

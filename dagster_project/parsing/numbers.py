@@ -36,16 +36,19 @@ def one_number(g: str) -> str:
 
 
 RANGE_SEP = r"\s*(?:—|–|-|~|～|至|到)\s*"
+# Each pattern opens with a lookahead on the characters it can start with: without one, the
+# optional group in front makes the regex engine try the whole pattern at every position.
 QUANTITY = re.compile(
+    r"(?=[上\d零〇一二两三四五六七八九十百千])"
     rf"(?P<up>上)?(?:{one_number('x')}) ?(?P<xu>{UNIT})?"
     rf"(?:{RANGE_SEP}(?:{one_number('y')})(?P<yu>{UNIT})?)?"
     rf"(?P<plus>\+)?"
 )
 # A bare multiplier used as a number: 万人在线, 亿元以上, 千平, 上万平, 上亿.
-BARE_MAGNITUDE = re.compile(r"(?P<up>上)?(?P<m>万亿|千万|亿|万|千|百)(?P<u>元|人民币|人次|人|平方米|平米|平|家|件|单|台|个|场)?")
+BARE_MAGNITUDE = re.compile(r"(?=[上万亿千百])(?P<up>上)?(?P<m>万亿|千万|亿|万|千|百)(?P<u>元|人民币|人次|人|平方米|平米|平|家|件|单|台|个|场)?")
 KUAI_PRICE = re.compile(r"(?P<y>\d+)块(?P<j>\d)(?![\d.])")  # 9块9 = 9.9 yuan
 PAIRED_DIGITS = re.compile(r"^[一二两三四五六七八九]{2}$")  # 一两场, 三四家: a small range
-FRACTION = re.compile(rf"(?P<d>{CN_NUM}|\d+)分之(?P<n>{CN_NUM}|\d+(?:\.\d+)?)")
+FRACTION = re.compile(rf"(?=[零〇一二两三四五六七八九十百千\d])(?P<d>{CN_NUM}|\d+)分之(?P<n>{CN_NUM}|\d+(?:\.\d+)?)")
 
 # What may not follow a number (dates, times, durations, ages, ordinals, names).
 BAD_FOLLOW = re.compile(r"^(?:\s*(?:年(?!轻)|月|日|号|时(?!尚)|点(?!击)|分(?!之|钟?[^钟])|秒|周(?!边)|天|小时|分钟|岁|周年|届|世纪|后|楼|期|路|村|代|季|晚|月份|次方|[A-Za-z]))")

@@ -19,8 +19,11 @@ NAMED_DAYS = {"双11": (11, 11), "双十一": (11, 11), "双12": (12, 12), "双�
 Y = r"(?P<y>(?:19|20)\d{2})年"
 REL = r"(?P<rel>" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")"
 SEP = r"\s*(?:-|—|–|~|～|至|到)\s*"
+# The lookahead lists every character a period can start with: without it the optional year in
+# front makes the regex engine try the whole pattern at every position (4x slower, same matches).
+PERIOD_FIRST_CHARS = r"[\s\d今全当本年去上前明第一二三四下双五国元]"
 PERIOD = re.compile(
-    rf"(?:{Y}|{REL})?\s*(?:"
+    rf"(?={PERIOD_FIRST_CHARS})(?:(?:{Y}|{REL})?\s*(?:"
     rf"(?P<m1>\d{{1,2}}){SEP}(?P<m2>\d{{1,2}})\s*月(?:份)?"
     rf"|前(?P<qn>[一二三1-3])(?:个)?季度"
     rf"|前(?P<mn>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})(?:个)?月(?:份)?"
@@ -29,7 +32,7 @@ PERIOD = re.compile(
     rf"|(?P<m>\d{{1,2}})月(?:(?P<d>\d{{1,2}})[日号](?:{SEP}(?P<d2>\d{{1,2}})[日号])?)?(?:份|初|底|末|中旬|上旬|下旬)?"
     rf"|(?P<named>双11|双十一|双12|双十二|618|五一|国庆|元旦)"
     rf")"
-    rf"|(?P<yo>(?:19|20)\d{{2}})年|(?P<relo>" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")"
+    rf"|(?P<yo>(?:19|20)\d{{2}})年|(?P<relo>" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + "))"
 )
 NULL_PERIOD = re.compile(r"截至目前|截止目前|目前|如今|当前|现在|现阶段")
 # 2026年前 (by 2026) looks ahead; 2025年前三季度 (its first three quarters) does not.

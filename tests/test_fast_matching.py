@@ -1,0 +1,108 @@
+"""The shortcuts that make matching fast find exactly what the plain regexes find.
+
+Each shortcut (a first-character lookahead, a scan only before a suffix, one dictionary pass with
+positions from str.find) is compared with the plain form on the seed articles and on random text
+drawn from the characters the patterns care about, where overlaps and near misses are common.
+"""
+from __future__ import annotations
+
+import random
+import re
+
+import polars as pl
+import pytest
+
+from dagster_project.parsing import companies, numbers, periods
+from dagster_project.parsing.clean import clean_plain
+from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, occurrence_ends
+from tests.conftest import SEEDS
+
+SEED_TEXTS = [clean_plain(p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def spans(matches) -> list[tuple[int, int, tuple]]:
+    return [(m.start(), m.end(), m.groups()) for m in matches]
+
+
+def random_texts(pieces: list[str], n: int, length: int, seed: int) -> list[str]:
+    """Texts of up to ``length`` pieces (words and single characters) drawn at random."""
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, length))) for _ in range(n)]
+
+
+def without_first_char_guard(pattern: re.Pattern) -> re.Pattern:
+    guard = re.match(r"\(\?=\[[^\]]*\]\)", pattern.pattern)
+    assert guard, f"{pattern.pattern[:40]} has no first-character lookahead"
+    return re.compile(pattern.pattern[guard.end():])
+
+
+@pytest.mark.parametrize("pattern", [periods.PERIOD, numbers.QUANTITY, numbers.BARE_MAGNITUDE, numbers.FRACTION],
+                         ids=["PERIOD", "QUANTITY", "BARE_MAGNITUDE", "FRACTION"])
+def test_a_first_character_lookahead_changes_no_match(pattern):
+    plain = without_first_char_guard(pattern)
+    texts = SEED_TEXTS + random_texts(
+        [*"2024年1-3月至前三季度上下半年双五一元旦今去全本明第二两十百千万亿多余 .%元人次个分之约超", "双11", "2025年", "12月",
+         "去年", "上半年", "3成", "1.5亿元", "百分之三十", "5分之1", "上万", "两三家"], 400, 40, seed=1)
+    found = 0
+    for text in texts:
+        assert spans(pattern.finditer(text)) == spans(plain.finditer(text)), text
+        found += len(spans(plain.finditer(text)))
+    assert found > 200  # the random text does exercise the patterns
+
+
+@pytest.mark.parametrize("pattern,ends,reach,after", [
+    (companies.LEGAL_NAME, companies.LEGAL_NAME_ENDS, companies.LEGAL_NAME_REACH, 0),
+    (companies.GROUP_NAME, companies.GROUP_NAME_ENDS, companies.GROUP_NAME_REACH, 0),
+], ids=["legal_name", "group_name"])
+def test_scanning_only_before_a_suffix_finds_what_a_full_scan_finds(pattern, ends, reach, after):
+    texts = SEED_TEXTS + random_texts([*"中山市玄度互联网科技的和A1(", "股份有限公司", "有限责任公司", "有限公司", "集团", "有限"],
+                                         300, 40, seed=2)
+    # Names at the longest the patterns allow, and one character longer, before each suffix.
+    texts += [f"位于{'玄' * n}{suffix}的" for n in range(10, 43) for suffix in (*ends, "股份有限公司")]
+    found = 0
+    for text in texts:
+        expected = spans(pattern.finditer(text))
+        assert spans(finditer_ending_at(pattern, text, occurrence_ends(text, ends), reach, after)) == expected, text
+        found += len(expected)
+    assert found > 150
+
+
+def test_role_context_names_are_the_same_with_and_without_the_suffix_shortcut():
+    pattern, _, reach = companies.role_context_pattern()
+    suffixes = companies.company_index().company_suffixes
+    texts = SEED_TEXTS + random_texts(
+        [*"杨格玄度的兼,和", "锁业", "科技", "传媒", "电商", "总经理", "董事长", "CEO", "主播", "员工", "旗下", "负责人",
+         "首席运营官", "集团", "有限公司"], 300, 40, seed=3)
+    found = 0
+    for text in texts:
+        expected = spans(pattern.finditer(text))
+        anchors = [q for q in occurrence_ends(text, suffixes) if companies.ROLE_TAIL.match(text, q)]
+        assert spans(finditer_ending_at(pattern, text, anchors, reach, companies.ROLE_TAIL_MAX_CHARS)) == expected, text
+        found += len(expected)
+    assert found > 100
+
+
+def test_occurrence_ends_includes_overlapping_occurrences():
+    assert occurrence_ends("股份有限公司有限公司", ["有限公司", "股份有限公司"]) == [6, 10]
+    assert occurrence_ends("集集团团集团", ["集团"]) == [3, 6]
+    assert occurrence_ends("", ["集团"]) == []
+
+
+def test_dictionary_positions_match_a_python_leftmost_longest_scan():
+    names = ["中山", "中山市", "山市", "沙溪", "沙溪镇", "溪镇", "古镇", "古镇镇", "镇"]
+    texts = SEED_TEXTS + random_texts([*"中山市沙溪镇古镇,的"], 300, 50, seed=4)
+
+    def python_scan(text):
+        hits, i = [], 0
+        while i < len(text):
+            name = next((n for n in sorted(names, key=len, reverse=True) if text.startswith(n, i)), None)
+            if name:
+                hits.append((name, i, i + len(name)))
+                i += len(name)
+            else:
+                i += 1
+        return hits
+
+    got = find_dictionary_hits(pl.Series(texts), sorted(names, key=len, reverse=True))
+    assert got == [python_scan(t) for t in texts]
+    assert sum(map(len, got)) > 1000
