@@ -116,14 +116,14 @@ def test_a_failing_check_leaves_the_published_file_byte_for_byte(workspace, monk
     assert refresh(input_dir, warehouse, monkeypatch).success
     published = digest(warehouse)
 
-    real = pipeline.build_observation_frame
+    real = pipeline.build_extraction_frames
 
-    def broken(articles, mentions):  # a parser bug: a range whose ends are swapped
-        frame = real(articles, mentions)
-        return frame.with_columns(pl.when(pl.int_range(pl.len()) == 0).then(pl.col("value") - 1)
-                                  .otherwise(pl.col("value_high")).alias("value_high"))
+    def broken(articles):  # a parser bug: a range whose ends are swapped
+        sentences, mentions, observations = real(articles)
+        return sentences, mentions, observations.with_columns(
+            pl.when(pl.int_range(pl.len()) == 0).then(pl.col("value") - 1).otherwise(pl.col("value_high")).alias("value_high"))
 
-    monkeypatch.setattr(pipeline, "build_observation_frame", broken)
+    monkeypatch.setattr(pipeline, "build_extraction_frames", broken)
     (input_dir / "004_f2690ca50a479f04.txt").write_text("杭州直播电商交易额达到1亿元。\n" * 3, encoding="utf-8")
     result = refresh(input_dir, warehouse, monkeypatch)
     assert not result.success
@@ -141,12 +141,13 @@ def test_a_failing_dbt_test_fails_the_run_and_leaves_the_published_file_byte_for
     assert refresh(input_dir, warehouse, monkeypatch).success
     published = digest(warehouse)
 
-    real = pipeline.build_observation_frame
+    real = pipeline.build_extraction_frames
 
-    def unknown_code(articles, mentions):  # passes Pandera; dbt's relationships test catches it
-        return real(articles, mentions).with_columns(region_code=pl.lit("999999"))
+    def unknown_code(articles):  # passes Pandera; dbt's relationships test catches it
+        sentences, mentions, observations = real(articles)
+        return sentences, mentions, observations.with_columns(region_code=pl.lit("999999"))
 
-    monkeypatch.setattr(pipeline, "build_observation_frame", unknown_code)
+    monkeypatch.setattr(pipeline, "build_extraction_frames", unknown_code)
     (input_dir / "004_f2690ca50a479f04.txt").write_text("杭州直播电商交易额达到1亿元。\n" * 3, encoding="utf-8")
     result = refresh(input_dir, warehouse, monkeypatch)
     assert not result.success

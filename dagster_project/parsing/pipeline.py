@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from dagster_project.parsing.clean import clean_document
-from dagster_project.parsing.companies import CompanyMention, find_companies, find_dictionary_companies, find_people
+from dagster_project.parsing.companies import find_companies, find_dictionary_companies, find_people
 from dagster_project.parsing.decode import decode_bytes
 from dagster_project.parsing.extract import extract_observations, split_sentences
 from dagster_project.parsing.periods import find_periods, reference_year
@@ -182,64 +182,11 @@ SENTENCE_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "sentence_
                    "raw_char_end": pl.Int64, "text": pl.String}
 
 
-def build_sentence_frame(articles: pl.DataFrame) -> pl.DataFrame:
-    rows = []
-    for a in articles.select("source_file", "article_seq", "clean_text", "offset_map").iter_rows(named=True):
-        runs = RawOffsets(json.loads(a["offset_map"]))
-        for i, (s, e) in enumerate(split_sentences(a["clean_text"]), start=1):
-            rs, re_ = runs.span(s, e)
-            rows.append({"source_file": a["source_file"], "article_seq": a["article_seq"], "sentence_seq": i,
-                         "char_start": s, "char_end": e, "raw_char_start": rs, "raw_char_end": re_,
-                         "text": a["clean_text"][s:e]})
-    return pl.DataFrame(rows, schema=SENTENCE_SCHEMA)
-
-
 MENTION_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "kind": pl.String, "surface": pl.String,
                   "name": pl.String, "code": pl.String, "level": pl.String, "parent_code": pl.String,
                   "entity_type": pl.String, "source": pl.String, "ambiguous": pl.Boolean, "role": pl.String,
                   "organisation": pl.String, "char_start": pl.Int64, "char_end": pl.Int64,
                   "raw_char_start": pl.Int64, "raw_char_end": pl.Int64, "evidence": pl.String}
-
-
-def _sentence_at(sentences: tuple[tuple[int, int], ...], pos: int, text: str) -> str:
-    i = bisect_right(sentences, (pos, len(text) + 1)) - 1
-    if i >= 0 and sentences[i][0] <= pos < sentences[i][1]:
-        return text[sentences[i][0]:sentences[i][1]].strip()
-    return ""
-
-
-def build_mention_frame(articles: pl.DataFrame) -> pl.DataFrame:
-    texts = articles["clean_text"]
-    surfaces = find_region_surfaces(texts) if len(texts) else []
-    company_hits = find_dictionary_companies(texts.to_list()) if len(texts) else []
-    rows = []
-    for a, hits, dictionary_hits in zip(articles.select("source_file", "article_seq", "clean_text", "offset_map").iter_rows(named=True),
-                                        surfaces, company_hits):
-        text, runs = a["clean_text"], RawOffsets(json.loads(a["offset_map"]))
-        sentences = split_sentences(text)
-        key = {"source_file": a["source_file"], "article_seq": a["article_seq"]}
-
-        def row(kind, surface, name, start, end, **extra):
-            rs, re_ = runs.span(start, end)
-            base = {**key, "kind": kind, "surface": surface, "name": name, "code": None, "level": None,
-                    "parent_code": None, "entity_type": None, "source": None, "ambiguous": False, "role": None,
-                    "organisation": None, "char_start": start, "char_end": end, "raw_char_start": rs,
-                    "raw_char_end": re_, "evidence": _sentence_at(sentences, start, text)}
-            base.update(extra)
-            rows.append(base)
-
-        companies = find_companies(text, dictionary_hits)
-        inside_company = {i for c in companies for i in range(c.start, c.end)}
-        for r in resolve_regions(text, hits):
-            if r.start in inside_company:
-                continue  # 广东伊莱特电器有限公司: a place inside a company's name is no mention
-            row("region", r.surface, r.region, r.start, r.end, code=r.code, level=r.level,
-                parent_code=r.parent_code, ambiguous=r.ambiguous, source="division_table")
-        for c in companies:
-            row("company", c.surface, c.company, c.start, c.end, entity_type=c.company_type, source=c.evidence_rule)
-        for p in find_people(text, companies):
-            row("person", p.name, p.name, p.start, p.end, role=p.role, organisation=p.organisation)
-    return pl.DataFrame(rows, schema=MENTION_SCHEMA)
 
 
 OBSERVATION_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "span": pl.String, "value": pl.Float64,
@@ -249,32 +196,61 @@ OBSERVATION_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "span":
                       "char_end": pl.Int64, "raw_char_start": pl.Int64, "raw_char_end": pl.Int64}
 
 
-def build_observation_frame(articles: pl.DataFrame, mentions: pl.DataFrame) -> pl.DataFrame:
-    rows = []
-    by_article: dict[tuple[str, int], dict[str, list]] = {}
-    for m in mentions.iter_rows(named=True):
-        bucket = by_article.setdefault((m["source_file"], m["article_seq"]), {"region": [], "company": []})
-        if m["kind"] == "region":
-            bucket["region"].append(RegionMention(m["surface"], m["char_start"], m["char_end"], m["name"], m["code"],
-                                                  m["level"], m["parent_code"], m["ambiguous"]))
-        elif m["kind"] == "company":
-            bucket["company"].append(CompanyMention(m["surface"], m["char_start"], m["char_end"], m["name"],
-                                                    m["entity_type"] or "other", "", m["source"] or ""))
-    for a in articles.select("source_file", "article_seq", "clean_text", "published_date", "offset_map").iter_rows(named=True):
-        text = a["clean_text"]
-        published = a["published_date"].isoformat() if a["published_date"] else None
-        bucket = by_article.get((a["source_file"], a["article_seq"]), {"region": [], "company": []})
-        regions = bucket["region"]
+def _sentence_at(sentences: tuple[tuple[int, int], ...], pos: int, text: str) -> str:
+    i = bisect_right(sentences, (pos, len(text) + 1)) - 1
+    if i >= 0 and sentences[i][0] <= pos < sentences[i][1]:
+        return text[sentences[i][0]:sentences[i][1]].strip()
+    return ""
+
+
+def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Sentences, entity mentions and metric observations of the same articles in one pass: each
+    article's text, sentences and offset map are read once, and its mentions feed its
+    observations as they are found."""
+    texts = articles["clean_text"]
+    surfaces = find_region_surfaces(texts) if len(texts) else []
+    company_hits = find_dictionary_companies(texts.to_list()) if len(texts) else []
+    sentence_rows, mention_rows, observation_rows = [], [], []
+    columns = ("source_file", "article_seq", "clean_text", "published_date", "offset_map")
+    for (source_file, article_seq, text, published_date, offset_map), hits, dictionary_hits in zip(
+            articles.select(columns).iter_rows(), surfaces, company_hits):
+        runs = RawOffsets(json.loads(offset_map))
+        sentences = split_sentences(text)
+        key = {"source_file": source_file, "article_seq": article_seq}
+        for i, (s, e) in enumerate(sentences, start=1):
+            rs, re_ = runs.span(s, e)
+            sentence_rows.append({**key, "sentence_seq": i, "char_start": s, "char_end": e,
+                                  "raw_char_start": rs, "raw_char_end": re_, "text": text[s:e]})
+
+        def mention(kind, surface, name, start, end, **extra):
+            rs, re_ = runs.span(start, end)
+            mention_rows.append({**key, "kind": kind, "surface": surface, "name": name, "code": None, "level": None,
+                                 "parent_code": None, "entity_type": None, "source": None, "ambiguous": False,
+                                 "role": None, "organisation": None, "char_start": start, "char_end": end,
+                                 "raw_char_start": rs, "raw_char_end": re_,
+                                 "evidence": _sentence_at(sentences, start, text), **extra})
+
+        companies = find_companies(text, dictionary_hits)
+        inside_company = {i for c in companies for i in range(c.start, c.end)}
+        # 广东伊莱特电器有限公司: a place inside a company's name is no mention.
+        regions = [r for r in resolve_regions(text, hits) if r.start not in inside_company]
+        for r in regions:
+            mention("region", r.surface, r.region, r.start, r.end, code=r.code, level=r.level,
+                    parent_code=r.parent_code, ambiguous=r.ambiguous, source="division_table")
+        for c in companies:
+            mention("company", c.surface, c.company, c.start, c.end, entity_type=c.company_type, source=c.evidence_rule)
+        for p in find_people(text, companies):
+            mention("person", p.name, p.name, p.start, p.end, role=p.role, organisation=p.organisation)
+
+        published = published_date.isoformat() if published_date else None
         ref_year = reference_year(text, published)
         city, province = focus_region(regions, "prefecture"), focus_region(regions, "province")
-        focus = _focus(regions)
-        runs = RawOffsets(json.loads(a["offset_map"]))
-        for obs in extract_observations(text, ref_year, regions, bucket["company"], find_periods(text, ref_year),
-                                        city, province, focus):
+        for obs in extract_observations(text, ref_year, regions, companies, find_periods(text, ref_year),
+                                        city, province, _focus(regions)):
             rs, re_ = runs.span(obs["char_start"], obs["char_end"])
-            rows.append({"source_file": a["source_file"], "article_seq": a["article_seq"], **obs,
-                         "raw_char_start": rs, "raw_char_end": re_})
-    return pl.DataFrame(rows, schema=OBSERVATION_SCHEMA)
+            observation_rows.append({**key, **obs, "raw_char_start": rs, "raw_char_end": re_})
+    return (pl.DataFrame(sentence_rows, schema=SENTENCE_SCHEMA), pl.DataFrame(mention_rows, schema=MENTION_SCHEMA),
+            pl.DataFrame(observation_rows, schema=OBSERVATION_SCHEMA))
 
 
 def _focus(regions: list[RegionMention]) -> str | None:
@@ -284,9 +260,3 @@ def _focus(regions: list[RegionMention]) -> str | None:
         if r.code and r.level in ("province", "prefecture", "county"):
             counts[r.region] = counts.get(r.region, 0) + 1
     return max(counts, key=lambda k: (counts[k], k)) if counts else None
-
-
-def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Sentences, entity mentions and metric observations of the same articles in one pass."""
-    mentions = build_mention_frame(articles)
-    return build_sentence_frame(articles), mentions, build_observation_frame(articles, mentions)
