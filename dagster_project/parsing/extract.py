@@ -32,6 +32,7 @@ TARGET = re.compile(r"目标|力争|争取|将(?:在[^,，。]{0,8})?(?:达到|�
 # 据杭州市市场监测数据 / 中商产业研究院数据显示 / 来自杭州市市场监管局的数据显示
 SOURCE = re.compile(r"(?:(?:据|根据|来自)(?P<org>[\u4e00-\u9fffA-Za-z]{2,20})(?:发布)?的?(?:数据|统计|消息|报告)"
                     r"|(?P<org2>[\u4e00-\u9fffA-Za-z]{2,20}?)(?:发布)?的?(?:数据|统计|报告|调查)显示)")
+SOURCE_WORDS = ("数据", "统计", "消息", "报告", "调查")  # every SOURCE match holds one: a cheap test first
 # 杭州市农业农村局: a place that names a government body is who acts, not what a figure describes.
 GOVERNMENT_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:局|厅|委员会|政府|办公室)")
 PERSONAL = re.compile(r"[她他我]|我们|自己")
@@ -132,15 +133,18 @@ class SpanIndex:
     def __init__(self, items, start_of=lambda x: x.start, end_of=lambda x: x.end):
         self.items = sorted(items, key=start_of)
         self.starts = [start_of(x) for x in self.items]
-        self.end_of = end_of
+        self.ends = [end_of(x) for x in self.items]
+
+    def _within(self, lo: int, hi: int) -> list[tuple[int, object]]:
+        i, j = bisect_left(self.starts, lo), bisect_left(self.starts, hi)
+        return [(e, x) for e, x in zip(self.ends[i:j], self.items[i:j]) if e <= hi]
 
     def within(self, lo: int, hi: int) -> list:
-        i, j = bisect_left(self.starts, lo), bisect_left(self.starts, hi)
-        return [x for x in self.items[i:j] if self.end_of(x) <= hi]
+        return [x for _, x in self._within(lo, hi)]
 
     def nearest_before(self, lo: int, hi: int) -> list:
         """Inside [lo, hi), the one ending last first."""
-        return sorted(self.within(lo, hi), key=lambda x: -self.end_of(x))
+        return [x for _, x in sorted(self._within(lo, hi), key=lambda ex: -ex[0])]
 
     def nearest_after(self, lo: int, hi: int) -> list:
         """Inside [lo, hi), the one starting first first."""
@@ -294,7 +298,8 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
                 period = p.period if p.period and len(p.period) > 4 and "Q" not in p.period else None
                 break
         source = None
-        if (sm := SOURCE.search(text[ss:q.start])):
+        before = text[ss:q.start]
+        if any(word in before for word in SOURCE_WORDS) and (sm := SOURCE.search(before)):
             source = sm.group("org") or sm.group("org2")
         out.append({
             "span": q.span, "char_start": q.start, "char_end": q.end, "value": value, "value_high": value_high,

@@ -8,7 +8,7 @@ article names, and left ambiguous, never guessed, when they do not decide it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import polars as pl
@@ -55,13 +55,17 @@ class RegionIndex:
     by_surface: dict[str, dict[str, int]]  # surface -> {candidate code: what context it needs}
     full_names: set[str]
     patterns: list[str]
+    ancestor_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def ancestors(self, code: str) -> list[str]:
-        out = []
-        while code and code in self.rows:
-            out.append(code)
-            code = self.rows[code]["parent_code"]
-        return out
+    def ancestors(self, code: str) -> tuple[str, ...]:
+        """The division and every division above it, nearest first."""
+        if code not in self.ancestor_cache:
+            out, c = [], code
+            while c and c in self.rows:
+                out.append(c)
+                c = self.rows[c]["parent_code"]
+            self.ancestor_cache[code] = tuple(out)
+        return self.ancestor_cache[code]
 
 
 @lru_cache(maxsize=1)
