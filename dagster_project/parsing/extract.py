@@ -67,7 +67,7 @@ def metric_keywords() -> tuple[dict[str, Keyword], re.Pattern]:
 SPEAKER_AFTER_QUOTE = re.compile(r"[^。！？!?\n“”]{1,30}?(?:说|表示|介绍|指出|透露|坦言|称|告诉记者|回忆|认为)[。,，:：]?")
 
 
-@lru_cache(maxsize=4096)  # sentences, mentions and observations of a chunk's articles split the same texts
+@lru_cache(maxsize=64)  # the extraction of an article and its observations split the same text
 def split_sentences(text: str) -> tuple[tuple[int, int], ...]:
     spans, start = [], 0
     for m in SENTENCE_END.finditer(text):
