@@ -1,4 +1,5 @@
-"""Dictionary look-up over a whole column of texts at once (Aho-Corasick inside Polars)."""
+"""Dictionary look-up over a whole column of texts at once (Aho-Corasick inside Polars), and
+regex scans confined to the text just before where a match can end."""
 from __future__ import annotations
 
 import re

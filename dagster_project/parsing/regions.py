@@ -1,6 +1,6 @@
 """Region mentions resolved to one row of the administrative-division table.
 
-Names are matched leftmost-longest over whole columns with Polars (``str.find_many``).
+Names are matched leftmost-longest over whole columns with Polars (``str.extract_many``).
 Short names (杭州, 义乌) count like full ones; a town's short name (沙溪) and every name shared
 by several divisions (沙溪镇 exists in nine places) is resolved through the other places the
 article names, and left ambiguous, never guessed, when they do not decide it.
