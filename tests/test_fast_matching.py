@@ -14,7 +14,7 @@ import pytest
 
 from dagster_project.parsing import companies, numbers, periods
 from dagster_project.parsing.clean import clean_plain
-from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, occurrence_ends
+from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, max_width, occurrence_ends
 from tests.conftest import SEEDS
 
 SEED_TEXTS = [clean_plain(p.read_text(encoding="utf-8")) for p in sorted(SEEDS.glob("*.txt"))]
@@ -50,11 +50,10 @@ def test_a_first_character_lookahead_changes_no_match(pattern):
     assert found > 200  # the random text does exercise the patterns
 
 
-@pytest.mark.parametrize("pattern,ends,reach,after", [
-    (companies.LEGAL_NAME, companies.LEGAL_NAME_ENDS, companies.LEGAL_NAME_REACH, 0),
-    (companies.GROUP_NAME, companies.GROUP_NAME_ENDS, companies.GROUP_NAME_REACH, 0),
-], ids=["legal_name", "group_name"])
-def test_scanning_only_before_a_suffix_finds_what_a_full_scan_finds(pattern, ends, reach, after):
+@pytest.mark.parametrize("pattern,ends", [(companies.LEGAL_NAME, companies.LEGAL_NAME_ENDS),
+                                          (companies.GROUP_NAME, companies.GROUP_NAME_ENDS)],
+                         ids=["legal_name", "group_name"])
+def test_scanning_only_before_a_suffix_finds_what_a_full_scan_finds(pattern, ends):
     texts = SEED_TEXTS + random_texts([*"中山市玄度互联网科技的和A1(", "股份有限公司", "有限责任公司", "有限公司", "集团", "有限"],
                                          300, 40, seed=2)
     # Names at the longest the patterns allow, and one character longer, before each suffix.
@@ -62,13 +61,13 @@ def test_scanning_only_before_a_suffix_finds_what_a_full_scan_finds(pattern, end
     found = 0
     for text in texts:
         expected = spans(pattern.finditer(text))
-        assert spans(finditer_ending_at(pattern, text, occurrence_ends(text, ends), reach, after)) == expected, text
+        assert spans(finditer_ending_at(pattern, text, occurrence_ends(text, ends), max_width(pattern), 0)) == expected, text
         found += len(expected)
     assert found > 150
 
 
 def test_role_context_names_are_the_same_with_and_without_the_suffix_shortcut():
-    pattern, _, reach = companies.role_context_pattern()
+    pattern, _ = companies.role_context_pattern()
     suffixes = companies.company_index().company_suffixes
     texts = SEED_TEXTS + random_texts(
         [*"杨格玄度的兼,和", "锁业", "科技", "传媒", "电商", "总经理", "董事长", "CEO", "主播", "员工", "旗下", "负责人",
@@ -77,9 +76,18 @@ def test_role_context_names_are_the_same_with_and_without_the_suffix_shortcut():
     for text in texts:
         expected = spans(pattern.finditer(text))
         anchors = [q for q in occurrence_ends(text, suffixes) if companies.ROLE_TAIL.match(text, q)]
-        assert spans(finditer_ending_at(pattern, text, anchors, reach, companies.ROLE_TAIL_MAX_CHARS)) == expected, text
+        assert spans(finditer_ending_at(pattern, text, anchors, max_width(pattern),
+                                        max_width(companies.ROLE_TAIL))) == expected, text
         found += len(expected)
     assert found > 100
+
+
+def test_max_width_is_the_longest_match_and_refuses_unbounded_patterns():
+    assert max_width(companies.LEGAL_NAME) == 40 + len("股份有限公司")
+    assert max_width(companies.GROUP_NAME) == 12 + len("集团")
+    assert max_width(re.compile(r"ab(?=cdef)")) == 2
+    with pytest.raises(ValueError, match="no length limit"):
+        max_width(re.compile(r"[\u4e00-\u9fff]+集团"))
 
 
 def test_occurrence_ends_includes_overlapping_occurrences():

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, occurrence_ends
+from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, max_width, occurrence_ends
 from dagster_project.parsing.reference import read_seed
 from dagster_project.parsing.regions import common_words
 
@@ -23,12 +23,11 @@ PERSON = re.compile(
     rf"(?P<role>{ROLE})(?:[(（][^)）]{{1,12}}[)）])?(?P<name>[\u4e00-\u9fff·]{{2,4}}?){NAME_END}"
 )
 LEGAL_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9()（）]{2,40}?(?:股份有限公司|有限责任公司|有限公司)")
-LEGAL_NAME_ENDS, LEGAL_NAME_REACH = ("有限公司", "有限责任公司"), 40 + 6
+LEGAL_NAME_ENDS = ("有限公司", "有限责任公司")  # every legal name ends with one of these
 GROUP_NAME = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,12}?集团")
-GROUP_NAME_ENDS, GROUP_NAME_REACH = ("集团",), 12 + 2
+GROUP_NAME_ENDS = ("集团",)
 # What may follow a company named by its role context: 杨格锁业总经理, 玄度科技的主播, 遥望科技旗下.
 ROLE_TAIL = re.compile(rf"(?:{ROLE}|的[\u4e00-\u9fff]{{0,4}}(?:主播|员工|董事长|总经理|负责人)|旗下)")
-ROLE_TAIL_MAX_CHARS = 16  # the longest: 联合创始人兼CEO (9), 的 + 4 + 负责人 (8), 首席 + 4 + 官 (7)
 DEFINED_ALIAS = re.compile(r"^[(（](?:下称|以下简称|简称|以下称)[“\"](?P<alias>[^”\"]{2,16})[”\"][)）]")
 QUOTED_BRAND = re.compile(r"品牌[“\"](?P<a>[^”\"]{2,20})[”\"]|[“\"](?P<b>[^”\"]{2,12})[”\"][\u4e00-\u9fff]{0,4}品牌")
 # Where a name found by its form begins: after these words, not before.
@@ -83,12 +82,11 @@ def company_index() -> CompanyIndex:
 
 
 @lru_cache(maxsize=1)
-def role_context_pattern() -> tuple[re.Pattern, re.Pattern, int]:
-    """(a name ending in a company suffix followed by a role, that suffix at the end of a name,
-    the longest such name in characters)."""
+def role_context_pattern() -> tuple[re.Pattern, re.Pattern]:
+    """(a name ending in a company suffix followed by a role, that suffix at the end of a name)."""
     suffixes = "|".join(sorted(company_index().company_suffixes, key=len, reverse=True))
     pattern = re.compile(rf"(?P<org>[\u4e00-\u9fffA-Za-z]{{2,10}}?(?:{suffixes}))(?={ROLE_TAIL.pattern})")
-    return pattern, re.compile(rf"(?:{suffixes})$"), 10 + max(map(len, company_index().company_suffixes))
+    return pattern, re.compile(rf"(?:{suffixes})$")
 
 
 LEGAL_SUFFIX = re.compile(r"(?:股份有限公司|有限责任公司|有限公司|集团)$")
@@ -155,7 +153,7 @@ def find_companies(text: str, dictionary_hits: list[tuple[str, int, int]] | None
 
     defined: dict[str, str] = {}  # a legal name -> the short name the text defines for it
     # Names found by their form end with a suffix: the regexes run only just before one.
-    for m in finditer_ending_at(LEGAL_NAME, text, occurrence_ends(text, LEGAL_NAME_ENDS), LEGAL_NAME_REACH, 0):
+    for m in finditer_ending_at(LEGAL_NAME, text, occurrence_ends(text, LEGAL_NAME_ENDS), max_width(LEGAL_NAME), 0):
         name = _trim_left(m.group(0))
         start = m.end() - len(name)
         if _is_non_company(idx, name):
@@ -172,7 +170,7 @@ def find_companies(text: str, dictionary_hits: list[tuple[str, int, int]] | None
     for short, canonical in defined.items():
         for m in re.finditer(re.escape(short), text):
             add(m.start(), m.end(), canonical, _company_type_for(short), "discovered", "defined_alias")
-    for m in finditer_ending_at(GROUP_NAME, text, occurrence_ends(text, GROUP_NAME_ENDS), GROUP_NAME_REACH, 0):
+    for m in finditer_ending_at(GROUP_NAME, text, occurrence_ends(text, GROUP_NAME_ENDS), max_width(GROUP_NAME), 0):
         name = _trim_left(m.group(0))
         start = m.end() - len(name)
         if not _is_non_company(idx, name):
@@ -182,9 +180,9 @@ def find_companies(text: str, dictionary_hits: list[tuple[str, int, int]] | None
         start = m.start("a") if m.group("a") else m.start("b")
         if not re.search(r"[,，。!?？、]", name) and not _is_non_company(idx, name):
             add(start, start + len(name), name, "brand", "discovered", "quoted_brand")
-    role_context, suffix_end, reach = role_context_pattern()
+    role_context, suffix_end = role_context_pattern()
     anchors = [q for q in occurrence_ends(text, idx.company_suffixes) if ROLE_TAIL.match(text, q)]
-    for m in finditer_ending_at(role_context, text, anchors, reach, ROLE_TAIL_MAX_CHARS):
+    for m in finditer_ending_at(role_context, text, anchors, max_width(role_context), max_width(ROLE_TAIL)):
         name = _trim_left(m.group("org"))
         start = m.end("org") - len(name)
         distinctive = suffix_end.sub("", name)

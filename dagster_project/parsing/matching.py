@@ -3,6 +3,7 @@ regex scans confined to the text just before where a match can end."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 import polars as pl
@@ -25,6 +26,16 @@ def find_dictionary_hits(texts: pl.Series | list[str], patterns: list[str]) -> l
             hits.append((name, start, pos))
         out.append(hits)
     return out
+
+
+@lru_cache(maxsize=64)
+def max_width(pattern: re.Pattern) -> int:
+    """The most characters a match of ``pattern`` can span (what a lookahead reads is not counted).
+    Uses the regex parser of the standard library, pinned by the project's Python 3.11."""
+    width = re._parser.parse(pattern.pattern, pattern.flags).getwidth()[1]
+    if width >= re._parser.MAXWIDTH:
+        raise ValueError(f"matches of {pattern.pattern[:40]!r} have no length limit")
+    return width
 
 
 def occurrence_ends(text: str, literals: Iterable[str]) -> list[int]:
