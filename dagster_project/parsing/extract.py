@@ -146,6 +146,21 @@ class SpanIndex:
         """Inside [lo, hi), the one ending last first."""
         return [x for _, x in sorted(self._within(lo, hi), key=lambda ex: -ex[0])]
 
+    def last_ending(self, lo: int, hi: int):
+        """``nearest_before(lo, hi)[0]`` without sorting the rest: the item ending last, or None."""
+        best, best_end = None, -1
+        for k in range(bisect_left(self.starts, lo), bisect_left(self.starts, hi)):
+            if best_end < self.ends[k] <= hi:
+                best, best_end = self.items[k], self.ends[k]
+        return best
+
+    def first_starting(self, lo: int, hi: int):
+        """``nearest_after(lo, hi)[0]``: the item starting first, or None."""
+        for k in range(bisect_left(self.starts, lo), bisect_left(self.starts, hi)):
+            if self.ends[k] <= hi:
+                return self.items[k]
+        return None
+
     def nearest_after(self, lo: int, hi: int) -> list:
         """Inside [lo, hi), the one starting first first."""
         return self.within(lo, hi)
@@ -248,23 +263,20 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
         if FALL.search(text[max(clause[0], q.start - 8):q.start]):
             value, value_high = (-value_high, -value) if value_high is not None else (-value, None)
         ss, se = sentence
-        company = None
         fs, fe = full_sentence  # the subject of a list sentence governs every item
-        for c in (subject_index.nearest_before(clause[0], q.start) + subject_index.nearest_before(fs, clause[0])
-                  + subject_index.nearest_after(q.end, clause[1]) + subject_index.nearest_after(clause[1], fe)):
-            company = c.company
-            break
+        subject = (subject_index.last_ending(clause[0], q.start) or subject_index.last_ending(fs, clause[0])
+                   or subject_index.first_starting(q.end, clause[1]) or subject_index.first_starting(clause[1], fe))
+        company = subject.company if subject else None
         region = region_code = None
         # A brand's or a maker's figure is about the company: a place elsewhere in the sentence is
         # background (中山两家上市公司……华帝股份营收比降48%). A platform's figure keeps the place
         # where it happened (拼多多为横栏10余家企业……). Places after the number's clause are
         # destinations and asides (……南下义乌), not what the figure describes.
         company_type = next((c.company_type for c in subjects if c.company == company), None)
-        wider = [] if company and company_type != "platform" else local_regions.nearest_before(ss, clause[0])
-        for r in (local_regions.nearest_before(clause[0], q.start) + local_regions.nearest_after(q.end, clause[1])
-                  + wider):
-            region, region_code = r.region, r.code
-            break
+        place = (local_regions.last_ending(clause[0], q.start) or local_regions.first_starting(q.end, clause[1])
+                 or (None if company and company_type != "platform" else local_regions.last_ending(ss, clause[0])))
+        if place:
+            region, region_code = place.region, place.code
         if region and not region_code:
             region_code = next((m.code for m in regions if m.region == region and m.code), None)
         sentence_text = text[ss:se]
