@@ -12,7 +12,7 @@ import re
 import polars as pl
 import pytest
 
-from dagster_project.parsing import companies, numbers, periods
+from dagster_project.parsing import clean, companies, numbers, periods
 from dagster_project.parsing.clean import clean_plain
 from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, max_width, occurrence_ends
 from tests.conftest import SEEDS
@@ -39,10 +39,22 @@ def without_first_char_guard(pattern: re.Pattern) -> re.Pattern:
 @pytest.mark.parametrize("pattern", [periods.PERIOD, numbers.QUANTITY, numbers.BARE_MAGNITUDE, numbers.FRACTION],
                          ids=["PERIOD", "QUANTITY", "BARE_MAGNITUDE", "FRACTION"])
 def test_a_first_character_lookahead_changes_no_match(pattern):
-    plain = without_first_char_guard(pattern)
-    texts = SEED_TEXTS + random_texts(
+    assert_same_matches_without_guard(pattern, SEED_TEXTS + random_texts(
         [*"2024年1-3月至前三季度上下半年双五一元旦今去全本明第二两十百千万亿多余 .%元人次个分之约超", "双11", "2025年", "12月",
-         "去年", "上半年", "3成", "1.5亿元", "百分之三十", "5分之1", "上万", "两三家"], 400, 40, seed=1)
+         "去年", "上半年", "3成", "1.5亿元", "百分之三十", "5分之1", "上万", "两三家"], 400, 40, seed=1))
+
+
+@pytest.mark.parametrize("pattern", [clean.PINYIN_GLOSS, clean.HTML_TAG, clean.MARKDOWN_EMPHASIS],
+                         ids=["PINYIN_GLOSS", "HTML_TAG", "MARKDOWN_EMPHASIS"])
+def test_a_first_character_lookahead_changes_no_cleaning_match(pattern):
+    raw_seeds = [p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    assert_same_matches_without_guard(pattern, raw_seeds + random_texts(
+        [*"經濟(jīng)a_*<>/ \ufffd", "**", "__", "<p>", "</div>", "<br/>", '<a href="x">', "\ufffdspan>", "\ufffd/p>", "(jì)", "(ab)", "經(jīng)", "濟(jì)",
+         "直播"], 400, 30, seed=5))
+
+
+def assert_same_matches_without_guard(pattern: re.Pattern, texts: list[str]) -> None:
+    plain = without_first_char_guard(pattern)
     found = 0
     for text in texts:
         assert spans(pattern.finditer(text)) == spans(plain.finditer(text)), text

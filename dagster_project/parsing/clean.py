@@ -19,11 +19,13 @@ from dagster_project.parsing.tracked import Tracked
 
 TONE_VOWELS = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # 經(jīng)濟: a parenthesised pinyin syllable with a tone mark, right after a Han character.
-PINYIN_GLOSS = re.compile(rf"(?<=[\u3400-\u9fff])\((?=[a-z{TONE_VOWELS}]*[{TONE_VOWELS}])[a-z{TONE_VOWELS}]{{1,7}}\)")
-HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>\n]{0,300})?/?>|(?<=\ufffd)/?[a-z]{1,6}>")
+# The lookaheads in front of PINYIN_GLOSS, HTML_TAG and MARKDOWN_EMPHASIS name the characters a match
+# starts with, so the regex engine does not try the whole pattern at every position.
+PINYIN_GLOSS = re.compile(rf"(?=[(])(?<=[\u3400-\u9fff])\((?=[a-z{TONE_VOWELS}]*[{TONE_VOWELS}])[a-z{TONE_VOWELS}]{{1,7}}\)")
+HTML_TAG = re.compile(r"(?=[</a-z])(?:</?[A-Za-z][A-Za-z0-9]{0,10}(?:\s[^<>\n]{0,300})?/?>|(?<=\ufffd)/?[a-z]{1,6}>)")
 HTML_ENTITY = re.compile(r"&(?:[A-Za-z]{2,8}|#\d{2,6}|#x[0-9A-Fa-f]{2,5});")
 MARKDOWN_IMAGE = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\n]{0,500}\)")
-MARKDOWN_EMPHASIS = re.compile(r"\*\*|__(?=\S)|(?<=\S)__")
+MARKDOWN_EMPHASIS = re.compile(r"(?=[*_])(?:\*\*|__(?=\S)|(?<=\S)__)")
 JSON_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[nrt\"\\/])")
 EMOJI = re.compile("[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F1E6-\U0001F1FF\uFE0F\u200d]")
 SPACES = re.compile(r"[ \t\u3000\xa0]+")
