@@ -217,10 +217,8 @@ def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
         runs = RawOffsets(json.loads(offset_map))
         sentences = split_sentences(text)
         key = {"source_file": source_file, "article_seq": article_seq}
-        for i, (s, e) in enumerate(sentences, start=1):
-            rs, re_ = runs.span(s, e)
-            sentence_rows.append({**key, "sentence_seq": i, "char_start": s, "char_end": e,
-                                  "raw_char_start": rs, "raw_char_end": re_, "text": text[s:e]})
+        for i, (s, e) in enumerate(sentences, start=1):  # the most numerous rows: tuples, in SENTENCE_SCHEMA order
+            sentence_rows.append((source_file, article_seq, i, s, e, *runs.span(s, e), text[s:e]))
 
         def mention(kind, surface, name, start, end, **extra):
             rs, re_ = runs.span(start, end)
@@ -249,7 +247,7 @@ def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
                                         city, province, _focus(regions)):
             rs, re_ = runs.span(obs["char_start"], obs["char_end"])
             observation_rows.append({**key, **obs, "raw_char_start": rs, "raw_char_end": re_})
-    return (pl.DataFrame(sentence_rows, schema=SENTENCE_SCHEMA), pl.DataFrame(mention_rows, schema=MENTION_SCHEMA),
+    return (pl.DataFrame(sentence_rows, schema=SENTENCE_SCHEMA, orient="row"), pl.DataFrame(mention_rows, schema=MENTION_SCHEMA),
             pl.DataFrame(observation_rows, schema=OBSERVATION_SCHEMA))
 
 
