@@ -155,15 +155,11 @@ class SpanIndex:
         return best
 
     def first_starting(self, lo: int, hi: int):
-        """``nearest_after(lo, hi)[0]``: the item starting first, or None."""
+        """``within(lo, hi)[0]``: the item starting first, or None."""
         for k in range(bisect_left(self.starts, lo), bisect_left(self.starts, hi)):
             if self.ends[k] <= hi:
                 return self.items[k]
         return None
-
-    def nearest_after(self, lo: int, hi: int) -> list:
-        """Inside [lo, hi), the one starting first first."""
-        return self.within(lo, hi)
 
 
 def keyword_index(text: str) -> SpanIndex:
