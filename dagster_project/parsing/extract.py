@@ -30,9 +30,11 @@ FORECAST = re.compile(r"预计|估计|有望|预测|或将|料将")
 TARGET = re.compile(r"目标|力争|争取|将(?:在[^,，。]{0,8})?(?:达到|达|突破|超过|超|实现|增至|举办|新增|建成|覆盖|培育|打造|形成)|"
                     r"要(?:做|达到|实现|完成)|到20\d{2}年|20\d{2}年" + YEAR_BEFORE)
 # 据杭州市市场监测数据 / 中商产业研究院数据显示 / 来自杭州市市场监管局的数据显示
-SOURCE = re.compile(r"(?:(?:据|根据|来自)(?P<org>[\u4e00-\u9fffA-Za-z]{2,20})(?:发布)?的?(?:数据|统计|消息|报告)"
-                    r"|(?P<org2>[\u4e00-\u9fffA-Za-z]{2,20}?)(?:发布)?的?(?:数据|统计|报告|调查)显示)")
-SOURCE_WORDS = ("数据", "统计", "消息", "报告", "调查")  # every SOURCE match holds one: a cheap test first
+REPORTED_IN = ("数据", "统计", "消息", "报告")  # 据……数据
+SHOWN_BY = ("数据", "统计", "报告", "调查")  # ……数据显示
+SOURCE = re.compile(rf"(?:(?:据|根据|来自)(?P<org>[\u4e00-\u9fffA-Za-z]{{2,20}})(?:发布)?的?(?:{'|'.join(REPORTED_IN)})"
+                    rf"|(?P<org2>[\u4e00-\u9fffA-Za-z]{{2,20}}?)(?:发布)?的?(?:{'|'.join(SHOWN_BY)})显示)")
+SOURCE_WORDS = frozenset(REPORTED_IN + SHOWN_BY)  # every SOURCE match holds one: a cheap test first
 # 杭州市农业农村局: a place that names a government body is who acts, not what a figure describes.
 GOVERNMENT_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}?(?:局|厅|委员会|政府|办公室)")
 PERSONAL = re.compile(r"[她他我]|我们|自己")

@@ -36,8 +36,8 @@ def one_number(g: str) -> str:
 
 
 RANGE_SEP = r"\s*(?:—|–|-|~|～|至|到)\s*"
-# Each pattern opens with a lookahead on the characters it can start with: without one, the
-# optional group in front makes the regex engine try the whole pattern at every position.
+# QUANTITY, BARE_MAGNITUDE and FRACTION open with a lookahead on the characters they can start with:
+# without one, the optional group in front makes the regex engine try the whole pattern at every position.
 QUANTITY = re.compile(
     r"(?=[上\d零〇一二两三四五六七八九十百千])"
     rf"(?P<up>上)?(?:{one_number('x')}) ?(?P<xu>{UNIT})?"
