@@ -84,3 +84,32 @@ def test_lcw_refresh_runs_the_job_and_draws_progress(tmp_path, monkeypatch, caps
     assert re.findall(r"(\d+)/(\d+) steps", out)[-1] == (str(steps), str(steps)), out
     assert cli.main(["sql", "select count(*) as n from marts.articles"]) == 0
     assert "| 1 " in capsys.readouterr().out
+
+
+def test_progress_follows_the_run_started_after_it_not_an_earlier_one(capsys):
+    import dagster as dg
+
+    @dg.op
+    def step():
+        return 1
+
+    @dg.job
+    def two_steps():
+        step.alias("a")()
+        step.alias("b")()
+
+    @dg.job
+    def three_steps():
+        step.alias("a")()
+        step.alias("b")()
+        step.alias("c")()
+
+    instance = dg.DagsterInstance.ephemeral()
+    assert two_steps.execute_in_process(instance=instance).success  # as a DAGSTER_HOME keeps older runs
+    progress = cli.StepProgress(instance)
+    progress.draw(0.0)  # drawn before the new run exists: nothing to follow yet
+    assert progress.run_id is None and progress.done == 0
+    assert three_steps.execute_in_process(instance=instance).success
+    progress.draw(1.0, final=True)
+    assert progress.done == 3
+    assert capsys.readouterr().out.endswith(f"3/3 steps {1.0:5.0f}s " + " " * 40)
