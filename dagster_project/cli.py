@@ -160,11 +160,9 @@ class StepProgress:
     only the step events stored since the last one: the run shares this interpreter, and reading
     the whole event log (hundreds of dbt events by the end) twice a second slowed it down."""
 
-    STEPS_AT_LEAST = 13  # the refresh job's steps; the final draw shows the count the run made
-
     def __init__(self, instance) -> None:
         self.instance, self.run_id, self.cursor = instance, None, None
-        self.done, self.current = 0, ""
+        self.done, self.steps, self.current = 0, 0, ""
         latest = instance.get_runs(limit=1)
         self.earlier_run_id = latest[0].run_id if latest else None  # a DAGSTER_HOME keeps older runs
 
@@ -176,6 +174,9 @@ class StepProgress:
             if not runs or runs[0].run_id == self.earlier_run_id:
                 return
             self.run_id = runs[0].run_id
+            if runs[0].execution_plan_snapshot_id:  # the steps this run will execute
+                plan = self.instance.get_execution_plan_snapshot(runs[0].execution_plan_snapshot_id)
+                self.steps = len(plan.step_keys_to_execute)
         while True:
             page = self.instance.get_records_for_run(
                 self.run_id, cursor=self.cursor, of_type={DagsterEventType.STEP_START, DagsterEventType.STEP_SUCCESS})
@@ -193,7 +194,7 @@ class StepProgress:
         self._read_new_events()
         if self.run_id is None:
             return
-        total = self.done if final else max(self.STEPS_AT_LEAST, self.done)
+        total = max(self.steps, self.done, 1)
         filled = int(30 * self.done / total)
         bar = "#" * filled + "-" * (30 - filled)
         sys.stdout.write(f"\r[{bar}] {self.done}/{total} steps {elapsed:5.0f}s {'' if final else self.current[:40]:<40}")
