@@ -25,6 +25,7 @@ NOT_MEASURES = {"期", "节", "级", "层", "集", "类", "种"}  # too often no
 ARABIC = r"\d+(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 CN_NUM = r"[零〇一二两三四五六七八九十百千]+"
 MULT = r"万亿|亿|千万|百万|万|千|百"
+SCALING_MULT = frozenset(("万", "亿", "万亿", "千万", "百万"))  # a number scaled by one needs no unit
 APPROX_SUFFIX = r"多|余"
 UNIT = (r"个百分点|%|‰|倍|成(?![本为功长立熟交员])|"
         + "|".join(sorted(list(CURRENCY) + list(AREA) + ["亩"] + [m for m in MEASURES], key=len, reverse=True)))
@@ -162,7 +163,7 @@ def _excluded(text: str, start: int, end: int, first_is_cn: bool, value: float, 
 def find_quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
     taken = [False] * (len(text) + 1)
-    for m in KUAI_PRICE.finditer(text):
+    for m in (KUAI_PRICE.finditer(text) if "块" in text else ()):
         out.append(Quantity(m.start(), m.end(), m.group(0), float(f"{m.group('y')}.{m.group('j')}"), None,
                             "CNY", None, False, False))
         for i in range(m.start(), m.end()):
@@ -172,6 +173,8 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         if not (m.group("xa") or m.group("xc")):
             continue
+        if not (m.group("xu") or m.group("yu") or m.group("xm") in SCALING_MULT or m.group("plus")):
+            continue  # no unit: only 万/亿-scaled amounts (30万商家, 460亿人次 by context) and N+ count
         first = _number(m, "x")
         if first is None:
             continue
@@ -192,8 +195,7 @@ def find_quantities(text: str) -> list[Quantity]:
         if second is not None and unit_word is None and unit_word_hi is not None and m.group("xm") is None and m.group("ym"):
             value *= MULTIPLIER[m.group("ym")]  # 15—25万元: the multiplier applies to both ends
         if u is None:
-            # No unit: only 万/亿-scaled amounts (30万商家, 460亿人次 by context) and N+ count.
-            if not (m.group("xm") and m.group("xm") in ("万", "亿", "万亿", "千万", "百万")) and not m.group("plus"):
+            if not (m.group("xm") in SCALING_MULT or m.group("plus")):
                 continue
             u = ("count", None, 1.0)
         unit, measure, factor = u
@@ -232,7 +234,7 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         value = MULTIPLIER[m.group("m")] * u[2]
         out.append(Quantity(m.start(), m.end(), m.group(0), value, None, u[0], u[1], bool(m.group("up")), False))
-    for m in FRACTION.finditer(text):
+    for m in (FRACTION.finditer(text) if "分之" in text else ()):
         d = parse_cn_int(m.group("d")) if not m.group("d").isdigit() else int(m.group("d"))
         n = parse_cn_int(m.group("n")) if not m.group("n").replace(".", "").isdigit() else float(m.group("n"))
         if d and n is not None and not taken[m.start()]:
