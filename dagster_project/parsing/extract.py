@@ -122,11 +122,10 @@ def _clause(text: str, sentence: tuple[int, int], pos: int) -> tuple[int, int]:
 def _list_item(text: str, sentence: tuple[int, int], q: Quantity) -> tuple[int, int]:
     """Semicolons split a sentence into list items; attribution stays inside one item."""
     s, e = sentence
-    start = s
-    for m in re.finditer(r"[；;]", text[s:q.start]):
-        start = s + m.end()
-    end = next((s + m.start() for m in re.finditer(r"[；;]", text[s:e]) if s + m.start() >= q.end), e)
-    return start, end
+    last = max(text.rfind("；", s, q.start), text.rfind(";", s, q.start))
+    start = last + 1 if last >= 0 else s
+    ends = [i for i in (text.find("；", q.end, e), text.find(";", q.end, e)) if i >= 0]
+    return start, min(ends, default=e)
 
 
 class SpanIndex:
