@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter, itemgetter
 
 from dagster_project.parsing.companies import CompanyMention
 from dagster_project.parsing.numbers import Quantity, find_quantities
@@ -131,7 +132,7 @@ def _list_item(text: str, sentence: tuple[int, int], q: Quantity) -> tuple[int, 
 class SpanIndex:
     """Items with a start and an end, looked up by position: which lie inside [lo, hi)."""
 
-    def __init__(self, items, start_of=lambda x: x.start, end_of=lambda x: x.end):
+    def __init__(self, items, start_of=attrgetter("start"), end_of=attrgetter("end")):
         self.items = sorted(items, key=start_of)
         self.starts = [start_of(x) for x in self.items]
         self.ends = [end_of(x) for x in self.items]
@@ -141,7 +142,8 @@ class SpanIndex:
         return [(e, x) for e, x in zip(self.ends[i:j], self.items[i:j]) if e <= hi]
 
     def within(self, lo: int, hi: int) -> list:
-        return [x for _, x in self._within(lo, hi)]
+        i, j = bisect_left(self.starts, lo), bisect_left(self.starts, hi)
+        return [x for e, x in zip(self.ends[i:j], self.items[i:j]) if e <= hi]
 
     def nearest_before(self, lo: int, hi: int) -> list:
         """Inside [lo, hi), the one ending last first."""
@@ -165,8 +167,7 @@ class SpanIndex:
 
 def keyword_index(text: str) -> SpanIndex:
     table, pattern = metric_keywords()
-    return SpanIndex([(table[m.group(0)], m.start(), m.end()) for m in pattern.finditer(text)],
-                     lambda h: h[1], lambda h: h[2])
+    return SpanIndex([(table[m.group(0)], m.start(), m.end()) for m in pattern.finditer(text)], itemgetter(1), itemgetter(2))
 
 
 def attribute_metric(text: str, q: Quantity, ctx: Context, keywords: SpanIndex,
