@@ -142,8 +142,7 @@ class SpanIndex:
         return [(e, x) for e, x in zip(self.ends[i:j], self.items[i:j]) if e <= hi]
 
     def within(self, lo: int, hi: int) -> list:
-        i, j = bisect_left(self.starts, lo), bisect_left(self.starts, hi)
-        return [x for e, x in zip(self.ends[i:j], self.items[i:j]) if e <= hi]
+        return [x for _, x in self._within(lo, hi)]
 
     def nearest_before(self, lo: int, hi: int) -> list:
         """Inside [lo, hi), the one ending last first."""
