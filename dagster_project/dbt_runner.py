@@ -2,7 +2,7 @@
 Dagster events dagster-dbt makes from a dbt subprocess.
 
 Why: dagster-dbt's resource starts a `dbt` process for every build. That process imports dbt-core
-(about 3 s here) although the Dagster process has already imported it (dagster-dbt does), and in a
+(seconds of start-up) although the Dagster process has already imported it (dagster-dbt does), and in a
 long-lived process a second build finds dbt's modules and adapter warm. Run inside the step, the
 build's events are dbt's own structured log events, the ones the subprocess prints as JSON lines,
 so dagster-dbt converts them exactly as it does for a subprocess.

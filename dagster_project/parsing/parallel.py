@@ -15,7 +15,7 @@ from typing import Callable
 import polars as pl
 
 CHUNKS_PER_WORKER = 4
-# Each chunk builds the division-name automaton once (about 0.15 s): fewer, larger chunks build it
+# Each chunk builds the automaton of every division name once: fewer, larger chunks build it
 # less often; four in flight still bound the memory.
 MAX_CHUNK_ROWS = 5000
 Frames = pl.DataFrame | tuple[pl.DataFrame, ...]

@@ -20,7 +20,7 @@ Y = r"(?P<y>(?:19|20)\d{2})年"
 REL = r"(?P<rel>" + "|".join(sorted(RELATIVE_YEAR, key=len, reverse=True)) + ")"
 SEP = r"\s*(?:-|—|–|~|～|至|到)\s*"
 # The lookahead lists every character a period can start with: without it the optional year in
-# front makes the regex engine try the whole pattern at every position (4x slower, same matches).
+# front makes the regex engine try the whole pattern at every position (same matches, several times slower).
 PERIOD_FIRST_CHARS = r"[\s\d今全当本年去上前明第一二三四下双五国元]"
 PERIOD = re.compile(
     rf"(?={PERIOD_FIRST_CHARS})(?:(?:{Y}|{REL})?\s*(?:"
