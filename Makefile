@@ -41,18 +41,23 @@ test: prepare
 ui: prepare
 	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
 
-# dbt docs read a copy of the published file, never the file analysts query.
+# dbt docs read copies of the published file and the staging store, never the files a refresh writes.
+LCW_BUILD_WAREHOUSE ?= $(dir $(LCW_WAREHOUSE)).build/$(notdir $(LCW_WAREHOUSE))
+LCW_STAGING_STORE ?= $(dir $(LCW_BUILD_WAREHOUSE))$(basename $(notdir $(LCW_BUILD_WAREHOUSE))).staging.duckdb
 docs: prepare
 	@test -f $(LCW_WAREHOUSE) || { echo "no warehouse at $(LCW_WAREHOUSE): run make run first"; exit 1; }
 	mkdir -p warehouse/.docs && cp $(LCW_WAREHOUSE) warehouse/.docs/livecommerce.duckdb
-	cd dbt && LCW_BUILD_WAREHOUSE=$(CURDIR)/warehouse/.docs/livecommerce.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir . \
+	cp $(LCW_STAGING_STORE) warehouse/.docs/livecommerce.staging.duckdb
+	cd dbt && LCW_BUILD_WAREHOUSE=$(CURDIR)/warehouse/.docs/livecommerce.duckdb \
+	  LCW_STAGING_STORE=$(CURDIR)/warehouse/.docs/livecommerce.staging.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir . \
 	  && $(CURDIR)/$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8081
 
 score:
 	$(BIN)/python ../shared/eval/score.py --warehouse $(LCW_WAREHOUSE) --gold ../shared/eval/dev_gold
 
+# Keeps warehouse/.build: the staging store there is state (without it the next refresh parses every file again).
 clean:
-	rm -rf dbt/target dbt/logs warehouse/.build .pytest_cache
+	rm -rf dbt/target dbt/logs .pytest_cache
 
 BENCH_SIZES ?= 1000,10000,100000
 bench: prepare

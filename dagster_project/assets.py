@@ -27,9 +27,11 @@ def _preview(frame: pl.DataFrame, columns: list[str], n: int = 5) -> dg.Metadata
 
 @dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"},
           description="Every version of every readable input file (name, size, SHA-256, encoding, decoded text, "
-                      "is_current). Only new or changed files are decoded (staging.file_stats keeps each file's size "
-                      "and modification time, so an untouched file is not even read); staging.document_changes lists "
-                      "what the parsing steps must redo, staging.quarantine the files set aside with the reason.")
+                      "is_current), in the staging store. Only new or changed files are decoded (staging.file_stats "
+                      "keeps each file's size and modification time, so an untouched file is not even read); "
+                      "staging.document_changes logs every change by generation, meta.pending_files (in the build "
+                      "file) lists the files changed since the published snapshot, which the next steps parse and "
+                      "rebuild, and staging.quarantine the files set aside with the reason.")
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     started = warehouse.start_build(context.log)
     with warehouse.session():
@@ -49,6 +51,9 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         warehouse.write_table("file_stats", present)
         warehouse.write_table("quarantine", quarantined)
         warehouse.write_table("parser_state", pl.DataFrame({"fingerprint": [fingerprint]}))
+        # Files a failed run changed in the store after the snapshot are rebuilt too.
+        snapshot_generation = warehouse.snapshot_generation()
+        pending = warehouse.mark_pending(snapshot_generation)
     for row in quarantined.iter_rows(named=True):
         context.log.warning(f"quarantined {row['source_file']}: {row['reason']}")
     counts = dict(changes.group_by("change").len().iter_rows())
@@ -60,6 +65,8 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         "added": counts.get("added", 0), "changed": counts.get("changed", 0), "deleted": counts.get("deleted", 0),
         "unchanged": present.height - counts.get("added", 0) - counts.get("changed", 0),
         "reparsed_all": not same_parser,
+        "snapshot_generation": snapshot_generation if snapshot_generation is not None else "none (started empty)",
+        "files_to_rebuild": pending,
         "quarantined_files": quarantined.height,
         "quarantine": _preview(quarantined, ["source_file", "reason"], 20),
         "encodings": dg.MetadataValue.json(dict(new_docs.group_by("encoding").len().iter_rows())),
@@ -67,7 +74,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 
 
 def _changed_files(warehouse: WarehouseResource) -> list[str]:
-    return warehouse.read_table("document_changes")["source_file"].to_list()
+    return warehouse.read_table("pending_files", schema="meta")["source_file"].to_list()
 
 
 # After raw_documents, which starts the run's build copy of the warehouse.

@@ -73,7 +73,7 @@ def cmd_status() -> str:
         one = lambda sql: con.sql(sql).fetchone()[0]  # noqa: E731
         lines += [
             f"published:    {published} ({age / 3600:.1f} h ago)",
-            f"last ingest:  {one('select max(ingested_at) from staging.raw_documents')}",
+            f"last ingest:  {one('select last_ingested_at from meta.refresh_state')}",
             f"articles:     {one('select count(*) from marts.articles')} "
             f"({one('select count(*) from marts.articles where is_live_commerce')} about live commerce)",
             f"observations: {one('select count(*) from marts.metric_observations')}",
@@ -107,15 +107,15 @@ def cmd_explain(ref: str) -> str:
     with _connect() as con:
         row = con.execute("""
             select o.span, o.value, o.value_high, o.unit, o.metric, o.region, o.company, o.period, o.qualifier,
-                   o.status, o.evidence, o.raw_char_start, o.raw_char_end, d.raw_text, d.encoding
+                   o.status, o.evidence, e.raw_char_start, e.raw_char_end, e.raw_before, e.raw_span, e.raw_after,
+                   e.encoding
             from marts.metric_observations o
-            join staging.raw_documents d on d.source_file = o.source_file and d.is_current
+            join marts.raw_evidence e using (source_file, article_seq, char_start)
             where o.source_file = ? and o.char_start = ?""", [source_file, int(start)]).fetchone()
     if row is None:
         raise CliError(f"no observation at {ref}: see `lcw sql \"select source_file, char_start, span from marts.metric_observations\"`")
-    span, value, high, unit, metric, region, company, period, qual, status, evidence, rs, re_, raw, enc = row
-    window_start, window_end = max(0, rs - 60), min(len(raw), re_ + 60)
-    raw_context = raw[window_start:rs] + "【" + raw[rs:re_] + "】" + raw[re_:window_end]
+    span, value, high, unit, metric, region, company, period, qual, status, evidence, rs, re_, before, raw_span, after, enc = row
+    raw_context = before + "【" + raw_span + "】" + after
     fact = f"{value:g}" + (f"..{high:g}" if high is not None else "") + f" {unit}"
     return "\n".join([
         f"{source_file} @ {start}: {span} = {fact}  [{metric}; {region or '-'}; {company or '-'}; {period or '-'}; {qual}; {status}]",

@@ -3,8 +3,9 @@
 import hashlib
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import dagster as dg
 import polars as pl
@@ -27,8 +28,6 @@ class Translator(DagsterDbtTranslator):
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=Translator())
 def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    # dbt's profile reads the file to build from LCW_BUILD_WAREHOUSE (dbt/profiles.yml).
-    os.environ["LCW_BUILD_WAREHOUSE"] = warehouse.build_path
     # A whole-project build runs in this process (dagster_project/dbt_runner.py), a subset chosen
     # in the UI through the dbt CLI. Events are held until dbt is done, then each mart gets its
     # row count and a Markdown preview read from the build file (no fetch_row_counts(): it keeps
@@ -40,25 +39,44 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # logic of an older model and no view is bound to older staging columns.
     # raw_documents records the parser that wrote the staging tables; it is read, not hashed again.
     fingerprint = dbt_project_fingerprint(warehouse.read_table("parser_state")["fingerprint"][0])
-    same_project = warehouse.has_table("dbt_state") and \
-        warehouse.read_table("dbt_state")["fingerprint"].to_list() == [fingerprint]
+    same_project = warehouse.has_table("dbt_state", "meta") and \
+        warehouse.read_table("dbt_state", schema="meta")["fingerprint"].to_list() == [fingerprint]
     if not same_project:
         context.log.info("dbt project or parser changed since this warehouse was built (or first build): --full-refresh")
     args = dbt_build_args(same_project, context.is_subset)
-    if context.is_subset:
-        invocation = dbt.cli(args, context=context)
-        events, target = list(invocation.stream()), invocation.target_path
-    else:
-        events, target = build_in_process(context, args)
+    with dbt_profile_paths(warehouse):
+        if context.is_subset:
+            invocation = dbt.cli(args, context=context)
+            events, target = list(invocation.stream()), invocation.target_path
+        else:
+            events, target = build_in_process(context, args)
     keep_partial_parse(target)
     prune_invocation_folders(target)
     with warehouse.session(), warehouse.connect() as con:
-        warehouse.write_table("dbt_state", pl.DataFrame({"fingerprint": [fingerprint]}))
+        warehouse.write_table("dbt_state", pl.DataFrame({"fingerprint": [fingerprint]}), schema="meta")
         for event in events:
             if isinstance(event, dg.Output) and event.output_name.startswith("marts__"):
                 table = event.output_name.split("__", 1)[1]
                 event = event.with_metadata({**event.metadata, **mart_metadata(con, table)})
             yield event
+
+
+@contextmanager
+def dbt_profile_paths(warehouse: WarehouseResource) -> Iterator[None]:
+    """dbt's profile reads the file to build from LCW_BUILD_WAREHOUSE and attaches the staging store
+    from LCW_STAGING_STORE (dbt/profiles.yml). Set for this invocation only: left in the process,
+    they would send a later run on another warehouse to this one's files."""
+    wanted = {"LCW_BUILD_WAREHOUSE": warehouse.build_path, "LCW_STAGING_STORE": warehouse.staging_path}
+    before = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def keep_partial_parse(invocation_target: Path) -> None:

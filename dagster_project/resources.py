@@ -1,11 +1,13 @@
-"""Resources: the warehouse (a build copy published atomically) and the dbt CLI."""
+"""Resources: the warehouse (a build copy published atomically, beside a staging store updated in
+place) and the dbt CLI."""
 from __future__ import annotations
 
 import fcntl
 import os
-import time
 import shutil
 import sys
+import time
+import uuid
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -18,7 +20,7 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 from dagster_project.dbt_project import dbt_project
-from dagster_project.settings import build_warehouse_path, warehouse_path
+from dagster_project.settings import build_warehouse_path, staging_store_path, warehouse_path
 
 
 # Refresh locks this process holds, by build path: re-entrant within a process (steps of one run
@@ -27,8 +29,13 @@ _HELD_LOCKS: dict[str, int] = {}
 LOCK_WAIT_SECONDS = float(os.environ.get("LCW_LOCK_TIMEOUT", 1800))
 
 
-# The rows of the files the current refresh added, changed or deleted (raw_documents writes the list).
-CHANGED_FILES_WHERE = "where source_file in (select source_file from staging.document_changes)"
+# The rows of the files this refresh parses again: every file added, changed or deleted since the
+# snapshot it started from (raw_documents writes the list into the build file, meta.pending_files).
+CHANGED_FILES_WHERE = "where source_file in (select source_file from meta.pending_files)"
+
+# The store's log of input changes: each refresh that finds any adds them under the next generation.
+DOCUMENT_CHANGES_DDL = """create table if not exists staging.document_changes (generation bigint not null,
+    source_file varchar not null, change varchar not null, recorded_at timestamptz not null)"""
 
 # Connections held open for the length of a step, by build path (see WarehouseResource.session).
 _SESSIONS: dict[str, duckdb.DuckDBPyConnection] = {}
@@ -39,11 +46,20 @@ class RefreshLocked(Exception):
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Assets write a private build copy; analysts read the published file, replaced in one
-    rename only after every blocking check passed. A failed or killed run never touches it."""
+    """Two DuckDB files. The marts are built in a private copy of the published file and replace it
+    in one rename only after every blocking check passed: a failed or killed run never touches what
+    analysts read. The staging tables (raw text, parsed rows) live in the staging store, which a
+    refresh updates in place, so a refresh copies only the marts. The store is attached to every
+    connection as the catalog ``staging``, which is how SQL here and in dbt names its tables.
+
+    The store logs every change to the input with a generation number; the published file records
+    the generation it was built from (meta.refresh_state). A refresh parses and rebuilds every file
+    changed since that generation, so the changes of a run that failed after writing the store are
+    redone by the next one."""
 
     published_path: str
     build_path: str
+    staging_path: str
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -53,7 +69,8 @@ class WarehouseResource(dg.ConfigurableResource):
         Path(self.build_path).parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(self.build_path)
         try:
-            con.execute("create schema if not exists staging")
+            con.execute("create schema if not exists meta")
+            con.execute(f"attach if not exists {sql_string(self.staging_path)} as staging")
             yield con
         finally:
             con.close()
@@ -62,7 +79,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def session(self) -> Iterator[None]:
         """One connection for every read and write inside the block. Opening a large file reads
         its catalogue and closing it after a write checkpoints, tens of milliseconds each, and a
-        step makes a dozen calls. Never hold one across dbt, which opens the file itself."""
+        step makes a dozen calls. Never hold one across dbt, which opens the files itself."""
         if self.build_path in _SESSIONS:
             yield
             return
@@ -105,7 +122,10 @@ class WarehouseResource(dg.ConfigurableResource):
             os.close(fd)
 
     def start_build(self, log=None) -> str:
-        """Start the build copy from the published snapshot (or empty), discarding leftovers."""
+        """Start the build copy from the published snapshot, discarding leftovers. It starts empty
+        when there is no snapshot or the snapshot was not built from this staging store (a store
+        deleted or replaced, or a warehouse from before the store): then every file is parsed
+        again and every model rebuilt."""
         if self.build_path in _SESSIONS:
             raise RuntimeError("start_build replaces the build file: call it outside a session")
         self.acquire_lock(log)
@@ -113,26 +133,49 @@ class WarehouseResource(dg.ConfigurableResource):
         build.parent.mkdir(parents=True, exist_ok=True)
         for leftover in (build, build.with_name(build.name + ".wal")):
             leftover.unlink(missing_ok=True)
-        if published.exists():
-            shutil.copy2(published, build)
+        store_id = self.staging_store_id()
+        if not published.exists():
+            return "started empty"
+        shutil.copy2(published, build)
+        if self._snapshot_store_id() == store_id:
             return f"copied {published.name} ({published.stat().st_size} bytes)"
-        return "started empty"
+        build.unlink()
+        return f"started empty: {published.name} was not built from the staging store {Path(self.staging_path).name}"
 
-    def write_table(self, table: str, frame: pl.DataFrame) -> int:
+    def staging_store_id(self) -> str:
+        """The store's identity, created with the store."""
+        with duckdb.connect(self.staging_path) as con:
+            con.execute("create table if not exists store_state (store_id varchar not null)")
+            con.execute("insert into store_state select ? where not exists (select 1 from store_state)",
+                        [str(uuid.uuid4())])
+            return con.sql("select store_id from store_state").fetchone()[0]
+
+    def _snapshot_store_id(self) -> str | None:
+        with duckdb.connect(self.build_path, read_only=True) as con:
+            found = con.sql("select count(*) from duckdb_tables() where schema_name = 'meta' "
+                            "and table_name = 'refresh_state'").fetchone()[0]
+            return con.sql("select store_id from meta.refresh_state").fetchone()[0] if found else None
+
+    # Tables live in the staging store (schema "staging", the attached catalog) or, for what
+    # belongs to one snapshot (its generation, the files it rebuilt, the dbt project it was built
+    # with), in the build file's schema "meta".
+    def write_table(self, table: str, frame: pl.DataFrame, schema: str = "staging") -> int:
         with self.connect() as con:
             con.register("incoming_frame", frame)
-            con.execute(f"create or replace table staging.{table} as select * from incoming_frame")
+            con.execute(f"create or replace table {schema}.{table} as select * from incoming_frame")
             con.unregister("incoming_frame")
         return frame.height
 
-    def read_table(self, table: str, columns: str = "*", where: str = "") -> pl.DataFrame:
+    def read_table(self, table: str, columns: str = "*", where: str = "", schema: str = "staging") -> pl.DataFrame:
         with self.connect() as con:
-            return con.sql(f"select {columns} from staging.{table} {where}").pl()
+            return con.sql(f"select {columns} from {schema}.{table} {where}").pl()
 
-    def has_table(self, table: str) -> bool:
+    def has_table(self, table: str, schema: str = "staging") -> bool:
+        place = "database_name = 'staging' and schema_name = 'main'" if schema == "staging" else \
+            f"database_name = current_database() and schema_name = {sql_string(schema)}"
         with self.connect() as con:
-            return bool(con.execute("select count(*) from information_schema.tables where table_schema = 'staging' "
-                                    "and table_name = ?", [table]).fetchone()[0])
+            return bool(con.execute(f"select count(*) from duckdb_tables() where {place} and table_name = ?",
+                                    [table]).fetchone()[0])
 
     def replace_rows(self, table: str, frame: pl.DataFrame, source_files: list[str]) -> int:
         """Drop every row of these source files and insert the new ones, in one transaction."""
@@ -147,13 +190,14 @@ class WarehouseResource(dg.ConfigurableResource):
             return con.execute(f"select count(*) from staging.{table}").fetchone()[0]
 
     def record_documents(self, new_docs: pl.DataFrame, present: pl.DataFrame) -> pl.DataFrame:
-        """Append new document versions to the history, retire replaced and deleted ones, and
-        return the changes (source_file, change) the parsing steps must apply."""
+        """Append new document versions to the history, retire replaced and deleted ones, log the
+        changes (source_file, change) under the store's next generation, and return them."""
         with self.connect() as con:
             con.register("new_docs", new_docs)
             con.register("present", present)
             con.execute("""create table if not exists staging.raw_documents as
                            select *, true as is_current, null::timestamptz as superseded_at from new_docs limit 0""")
+            con.execute(DOCUMENT_CHANGES_DDL)
             con.execute("begin")
             changes = con.sql("""
                 select n.source_file, case when c.source_file is null then 'added' else 'changed' end as change
@@ -166,11 +210,36 @@ class WarehouseResource(dg.ConfigurableResource):
                            where is_current and source_file in (select unnest(?))""", [changes["source_file"].to_list()])
             con.execute("insert into staging.raw_documents by name select *, true as is_current from new_docs")
             con.register("changes", changes)
-            con.execute("create or replace table staging.document_changes as select * from changes")
+            con.execute("""insert into staging.document_changes
+                           select (select coalesce(max(generation), 0) + 1 from staging.document_changes),
+                                  source_file, change, now() from changes""")
             con.execute("commit")
             for name in ("new_docs", "present", "changes"):
                 con.unregister(name)
         return changes
+
+    def snapshot_generation(self) -> int | None:
+        """The store generation the build copy was published at (None: it starts empty)."""
+        if not self.has_table("refresh_state", "meta"):
+            return None
+        return self.read_table("refresh_state", "generation", schema="meta")["generation"][0]
+
+    def mark_pending(self, since: int | None) -> int:
+        """List in the build file every file changed in the store after generation ``since`` (all
+        of them when None) and record the store's generation this snapshot is built at. Returns
+        the number of files this refresh parses and rebuilds."""
+        with self.connect() as con:
+            con.execute(DOCUMENT_CHANGES_DDL)
+            con.execute("begin")
+            con.execute("""create or replace table meta.pending_files as
+                           select distinct source_file from staging.document_changes
+                           where generation > coalesce(?, -1) order by source_file""", [since])
+            con.execute("""create or replace table meta.refresh_state as
+                           select (select store_id from staging.store_state) as store_id,
+                                  (select coalesce(max(generation), 0) from staging.document_changes) as generation,
+                                  (select max(ingested_at) from staging.raw_documents) as last_ingested_at""")
+            con.execute("commit")
+            return con.sql("select count(*) from meta.pending_files").fetchone()[0]
 
     def publish(self) -> int:
         if self.build_path in _SESSIONS:
@@ -214,10 +283,16 @@ def dbt_executable() -> str:
     return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
 
 
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def build_resources(published: Path | None = None, build: Path | None = None) -> dict:
     published = published or warehouse_path()
-    build = build or (build_warehouse_path() if published == warehouse_path() else published.parent / ".build" / published.name)
+    default = published == warehouse_path()
+    build = build or (build_warehouse_path() if default else published.parent / ".build" / published.name)
+    staging = staging_store_path() if default and build == build_warehouse_path() else staging_store_path(build)
     return {
-        "warehouse": WarehouseResource(published_path=str(published), build_path=str(build)),
+        "warehouse": WarehouseResource(published_path=str(published), build_path=str(build), staging_path=str(staging)),
         "dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }

@@ -26,3 +26,12 @@ def build_warehouse_path() -> Path:
     """Where a refresh builds the next snapshot before publishing it over warehouse_path()."""
     default = warehouse_path().parent / ".build" / warehouse_path().name
     return Path(os.environ.get("LCW_BUILD_WAREHOUSE", default)).resolve()
+
+
+def staging_store_path(build: Path | None = None) -> Path:
+    """The staging store: the parsed staging tables, updated in place by each refresh and never
+    published (analysts read the marts). It sits beside the build file unless LCW_STAGING_STORE says."""
+    if build is None and "LCW_STAGING_STORE" in os.environ:
+        return Path(os.environ["LCW_STAGING_STORE"]).resolve()
+    build = build or build_warehouse_path()
+    return build.with_name(f"{build.stem}.staging.duckdb")

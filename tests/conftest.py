@@ -22,6 +22,11 @@ def refresh(input_dir: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch | 
     return run_refresh(input_dir, warehouse)
 
 
+def staging_store(warehouse: Path) -> Path:
+    """The staging store of a warehouse refreshed by ``refresh`` (beside its build file)."""
+    return warehouse.parent / ".build" / f"{warehouse.stem}.staging.duckdb"
+
+
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()

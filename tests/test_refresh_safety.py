@@ -20,7 +20,7 @@ from dagster_project.dbt_assets import dbt_models, models_every_refresh_builds
 from dagster_project.parsing import pipeline
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REPO_ROOT
-from tests.conftest import SEEDS, query, refresh
+from tests.conftest import SEEDS, query, refresh, staging_store
 
 
 # Marts a refresh updates in place instead of rebuilding: rows per input file, and regional_metrics by group.
@@ -48,7 +48,7 @@ def test_incremental_rerun_change_and_delete(workspace, monkeypatch):
     # project is unchanged), and the run still publishes.
     rerun = refresh(input_dir, warehouse, monkeypatch)
     assert rerun.success
-    assert query(warehouse, "select count(*) from staging.document_changes") == [(0,)]
+    assert query(warehouse, "select count(*) from meta.pending_files") == [(0,)]
     built = {e.asset_key for e in rerun.get_asset_materialization_events()}
     assert get_asset_key_for_model([dbt_models], "regional_metrics") in built
     assert get_asset_key_for_model([dbt_models], "stg_articles") not in built
@@ -60,9 +60,12 @@ def test_incremental_rerun_change_and_delete(workspace, monkeypatch):
     changed.write_text(changed.read_text(encoding="utf-8").replace(
         "数字浪潮席卷实体经济", "据统计,2025年常熟直播电商交易额达到1234亿元。\n数字浪潮席卷实体经济"), encoding="utf-8")
     assert refresh(input_dir, warehouse, monkeypatch).success
-    assert query(warehouse, "select * from staging.document_changes") == [("003_57bbf5c7c259c234.txt", "changed")]
-    assert query(warehouse, "select count(*), count(*) filter (where is_current) from staging.raw_documents "
-                            "where source_file = '003_57bbf5c7c259c234.txt'") == [(2, 1)]
+    assert query(warehouse, "select * from meta.pending_files") == [("003_57bbf5c7c259c234.txt",)]
+    store = staging_store(warehouse)
+    assert query(store, "select change from document_changes where generation = (select max(generation) "
+                        "from document_changes)") == [("changed",)]
+    assert query(store, "select count(*), count(*) filter (where is_current) from raw_documents "
+                        "where source_file = '003_57bbf5c7c259c234.txt'") == [(2, 1)]
     assert query(warehouse, "select region, period from marts.metric_observations where value = 123400000000") == \
         [("常熟市", "2025")]
     others = "select * from marts.metric_observations where source_file <> '003_57bbf5c7c259c234.txt' order by all"
@@ -72,8 +75,8 @@ def test_incremental_rerun_change_and_delete(workspace, monkeypatch):
     (input_dir / "000_37c7957edf3b189b.txt").unlink()
     assert refresh(input_dir, warehouse, monkeypatch).success
     assert query(warehouse, "select count(*) from marts.articles where source_file = '000_37c7957edf3b189b.txt'") == [(0,)]
-    assert query(warehouse, "select bool_or(is_current) from staging.raw_documents "
-                            "where source_file = '000_37c7957edf3b189b.txt'") == [(False,)]
+    assert query(store, "select bool_or(is_current) from raw_documents "
+                        "where source_file = '000_37c7957edf3b189b.txt'") == [(False,)]
 
     # The incremental marts, updated through the change and the deletion, hold exactly what a
     # build from scratch of the same input holds.
@@ -158,6 +161,14 @@ def test_a_failing_dbt_test_fails_the_run_and_leaves_the_published_file_byte_for
     assert "published_warehouse" not in materialized
     assert digest(warehouse) == published
 
+    # The failed run left the file's bad rows in the staging store, and the store already knows the
+    # file's new content. The next run parses and rebuilds it anyway: it changed after the snapshot.
+    monkeypatch.setattr(pipeline, "build_extraction_frames", real)
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    assert query(warehouse, "select source_file from meta.pending_files") == [("004_f2690ca50a479f04.txt",)]
+    assert query(warehouse, "select distinct region_code from marts.metric_observations "
+                            "where source_file = '004_f2690ca50a479f04.txt'") == [("330100",)]
+
 
 def _run_job_subprocess(input_dir: Path, warehouse: Path, dagster_home: Path) -> subprocess.Popen:
     dagster_home.mkdir(parents=True, exist_ok=True)
@@ -191,6 +202,28 @@ def test_kill_9_during_a_run_then_a_rerun(workspace, monkeypatch, tmp_path):
     assert query(warehouse, "select count(*) from marts.metric_observations where value = 500000000000") == [(1,)]
 
 
+def test_the_published_file_stands_alone_and_a_lost_staging_store_is_rebuilt(workspace, monkeypatch):
+    input_dir, warehouse = workspace
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    # Analysts open the published file alone: every view in it reads only what it holds.
+    views = query(warehouse, "select schema_name, view_name from duckdb_views() where not internal")
+    assert views and query(warehouse, "select count(*) from duckdb_tables() where schema_name = 'staging'") == [(0,)]
+    for schema, view in views:
+        query(warehouse, f"select count(*) from {schema}.{view}")
+    before = {m: query(warehouse, f"select * from marts.{m} order by all") for m in INCREMENTAL_MARTS}
+
+    # Without its staging store, the snapshot cannot say which files changed since: the next
+    # refresh starts from an empty build, parses every file and rebuilds every model.
+    staging_store(warehouse).unlink()
+    rebuilt = refresh(input_dir, warehouse, monkeypatch)
+    assert rebuilt.success
+    raw = next(e for e in rebuilt.get_asset_materialization_events() if e.asset_key.path[-1] == "raw_documents")
+    assert raw.materialization.metadata["build"].value.startswith("started empty")
+    assert raw.materialization.metadata["files_to_rebuild"].value == 5
+    for mart, rows in before.items():
+        assert query(warehouse, f"select * from marts.{mart} order by all") == rows, mart
+
+
 def test_a_reader_never_blocks_a_refresh_and_keeps_its_snapshot(workspace, monkeypatch):
     input_dir, warehouse = workspace
     assert refresh(input_dir, warehouse, monkeypatch).success
@@ -217,7 +250,8 @@ def test_concurrent_refreshes_run_one_after_the_other(workspace, tmp_path):
 
 
 def test_a_session_shares_one_connection_and_keeps_the_build_file_in_place(tmp_path):
-    warehouse = WarehouseResource(published_path=str(tmp_path / "published.duckdb"), build_path=str(tmp_path / "build.duckdb"))
+    warehouse = WarehouseResource(published_path=str(tmp_path / "published.duckdb"), build_path=str(tmp_path / "build.duckdb"),
+                                  staging_path=str(tmp_path / "store.duckdb"))
     with warehouse.session():
         with warehouse.connect() as first, warehouse.connect() as second:
             assert first is second

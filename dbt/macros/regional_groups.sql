@@ -19,11 +19,11 @@
     create or replace temp table regional_groups_touched as
     select {{ regional_group_columns() }}
     from (select {{ regional_group_columns() }}, unnest(source_files) as source_file from {{ this }})
-    where source_file in (select source_file from staging.document_changes)
+    where source_file in (select source_file from meta.pending_files)
     union
     select {{ regional_group_columns() }} from {{ observations }}
     where region is not null and company is null
-      and source_file in (select source_file from staging.document_changes)
+      and source_file in (select source_file from meta.pending_files)
   {%- else -%}
     select 1
   {%- endif -%}

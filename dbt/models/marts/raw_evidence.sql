@@ -7,7 +7,7 @@ with observations as (
     where {{ in_changed_files('source_file') }}
 ),
 documents as (
-    select source_file, raw_text from {{ source('staging', 'raw_documents') }}
+    select source_file, raw_text, encoding from {{ source('staging', 'raw_documents') }}
     where is_current and {{ in_changed_files('source_file') }}
 )
 select
@@ -16,6 +16,10 @@ select
     o.char_start,
     o.span,
     substr(d.raw_text, o.raw_char_start + 1, o.raw_char_end - o.raw_char_start) as raw_span,
+    -- The raw text around the span: the published file does not hold the raw files themselves.
+    substr(d.raw_text, greatest(o.raw_char_start - 60, 0) + 1, o.raw_char_start - greatest(o.raw_char_start - 60, 0)) as raw_before,
+    substr(d.raw_text, o.raw_char_end + 1, 60) as raw_after,
+    d.encoding,
     o.evidence,
     o.raw_char_start,
     o.raw_char_end
