@@ -1,7 +1,9 @@
 -- Companies and regions named in the same article, with when the pair was first and last seen.
-with c as (select distinct source_file, article_seq, name as company from {{ ref('int_live_mentions') }} where kind = 'company'),
-r as (select distinct source_file, article_seq, name as region, code as region_code from {{ ref('int_live_mentions') }} where kind = 'region'),
-a as (select source_file, article_seq, published_date from {{ ref('int_live_articles') }})
+-- Read from the per-file marts (already built, one row per article and name) rather than from the
+-- mention views over the staging store, which a refresh would otherwise scan in full.
+with c as (select distinct source_file, article_seq, company from {{ ref('company_mentions') }}),
+r as (select distinct source_file, article_seq, region, region_code from {{ ref('region_mentions') }}),
+a as (select source_file, article_seq, published_date from {{ ref('articles') }})
 select
     c.company,
     r.region,
