@@ -3,6 +3,7 @@ place) and the dbt CLI."""
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
 import shutil
 import sys
@@ -60,6 +61,16 @@ class WarehouseResource(dg.ConfigurableResource):
     published_path: str
     build_path: str
     staging_path: str
+
+    # A refresh runs beside every object of the modules Dagster, dbt and Polars imported, and the
+    # parsing steps make enough new objects to set off Python's full collections, which walk them
+    # all. Frozen for the length of the run (once per run and process), they are left out of those
+    # walks. They rejoin the collector when the run ends, which frees any that became garbage.
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        gc.freeze()
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        gc.unfreeze()
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

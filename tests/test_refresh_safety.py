@@ -1,6 +1,7 @@
 """Refreshes that never lose data and never block analysts (issue 6), with real runs."""
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -42,6 +43,7 @@ def workspace(tmp_path):
 def test_incremental_rerun_change_and_delete(workspace, monkeypatch):
     input_dir, warehouse = workspace
     assert refresh(input_dir, warehouse, monkeypatch).success
+    assert gc.get_freeze_count() == 0  # the run put back the objects it froze (WarehouseResource)
     before = query(warehouse, "select * from marts.metric_observations order by all")
 
     # Nothing new: nothing parsed, no mart row changes. dbt leaves seeds and views alone (the
