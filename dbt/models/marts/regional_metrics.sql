@@ -2,11 +2,13 @@
 -- Figures about a company are not regional figures and stay out. Incremental by group
 -- (macros/regional_groups.sql). value, unit and qualifier are each the most frequent one, ties
 -- going to the smallest, so a group computed on a refresh equals the same group from scratch.
+-- It reads the metric_observations mart (built just before, a table in this file) rather than the
+-- observation views over the staging store.
 {{ config(materialized='incremental', incremental_strategy='append',
-          pre_hook=["{{ collect_touched_regional_groups(ref('int_live_observations')) }}",
+          pre_hook=["{{ collect_touched_regional_groups(ref('metric_observations')) }}",
                     "{{ delete_touched_regional_groups() }}"]) }}
 with obs as (
-    select o.* from {{ ref('int_live_observations') }} o
+    select o.* from {{ ref('metric_observations') }} o
     {% if is_incremental() -%}
     semi join regional_groups_touched g on {{ same_regional_group('g', 'o') }}
     {%- endif %}
