@@ -71,9 +71,13 @@ def cmd_status() -> str:
     published = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds")
     with _connect() as con:
         one = lambda sql: con.sql(sql).fetchone()[0]  # noqa: E731
+        # A warehouse built before the staging store has no meta schema until its next refresh.
+        last_ingest = one("select last_ingested_at from meta.refresh_state") if one(
+            "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'refresh_state'") \
+            else "unknown (built before the staging store; the next refresh records it)"
         lines += [
             f"published:    {published} ({age / 3600:.1f} h ago)",
-            f"last ingest:  {one('select last_ingested_at from meta.refresh_state')}",
+            f"last ingest:  {last_ingest}",
             f"articles:     {one('select count(*) from marts.articles')} "
             f"({one('select count(*) from marts.articles where is_live_commerce')} about live commerce)",
             f"observations: {one('select count(*) from marts.metric_observations')}",
