@@ -6,7 +6,8 @@
   `dbt build --full-refresh` (dagster_project/dbt_assets.py).
   meta.pending_files is read as a plain table, not a source: raw_documents writes it in the same
   step as staging.raw_documents, and dagster-dbt would map a second source to the same asset.
-  Every model reading it also reads the staging sources, so it always runs after raw_documents.
+  Every model reading it depends on the staging sources (directly or through another model), so it
+  always runs after raw_documents.
 #}
 {% macro delete_changed_files() %}
   {%- if is_incremental() -%}
