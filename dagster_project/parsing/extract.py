@@ -302,10 +302,9 @@ def extract_observations(text: str, ref_year: int | None, regions: list[RegionMe
         else:
             # No time in the sentence: the previous sentence's last one carries over (这一年, 当天).
             prev_start = sentences[si - 1][0] if si > 0 else ss
-            for p in period_index.nearest_before(prev_start, ss):
-                # Only a month or a day carries over; a bare year two sentences on is background.
-                period = p.period if p.period and len(p.period) > 4 and "Q" not in p.period else None
-                break
+            # Only a month or a day carries over; a bare year two sentences on is background.
+            if (p := period_index.last_ending(prev_start, ss)) and p.period and len(p.period) > 4 and "Q" not in p.period:
+                period = p.period
         source = None
         before = text[ss:q.start]
         if any(word in before for word in SOURCE_WORDS) and (sm := SOURCE.search(before)):
