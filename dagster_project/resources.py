@@ -238,9 +238,8 @@ class WarehouseResource(dg.ConfigurableResource):
     def mark_pending(self, since: int | None) -> int:
         """List in the build file every file changed in the store after generation ``since`` (all
         of them when None) and record the store's generation this snapshot is built at. Returns
-        the number of files this refresh parses and rebuilds."""
+        the number of files this refresh parses and rebuilds. Runs after record_documents."""
         with self.connect() as con:
-            con.execute(DOCUMENT_CHANGES_DDL)
             con.execute("begin")
             con.execute("""create or replace table meta.pending_files as
                            select distinct source_file from staging.document_changes
