@@ -65,6 +65,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     import dagster as dg
 
     from bench.generate import generate
+    from dagster_project.resources import build_resources
     from dagster_project.runner import run_refresh, step_seconds
 
     corpus = out / f"corpus_{articles}"
@@ -75,7 +76,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     input_dir = work / "input"
     shutil.copytree(corpus, input_dir)
     warehouse = work / "livecommerce.duckdb"
-    store = work / ".build" / "livecommerce.staging.duckdb"  # beside the build file (build_resources)
+    store = Path(build_resources(published=warehouse)["warehouse"].staging_path)
     size = sum(p.stat().st_size for p in input_dir.iterdir())
     instance = dg.DagsterInstance.ephemeral()
 

@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.resources import build_resources
 from dagster_project.runner import run_refresh
 from dagster_project.settings import REPO_ROOT
 
@@ -23,8 +24,8 @@ def refresh(input_dir: Path, warehouse: Path, monkeypatch: pytest.MonkeyPatch | 
 
 
 def staging_store(warehouse: Path) -> Path:
-    """The staging store of a warehouse refreshed by ``refresh`` (beside its build file)."""
-    return warehouse.parent / ".build" / f"{warehouse.stem}.staging.duckdb"
+    """The staging store of a warehouse refreshed by ``refresh``."""
+    return Path(build_resources(published=warehouse)["warehouse"].staging_path)
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
