@@ -2,7 +2,8 @@
   Marts with one set of rows per input file are incremental: a refresh deletes the rows of the
   files added, changed or removed since the snapshot it started from (meta.pending_files, written
   into the build file by raw_documents) and inserts those files' rows again. Aggregates across
-  files stay tables, rebuilt every run. A change to the dbt project itself runs
+  files are tables rebuilt every run, except regional_metrics, incremental by group
+  (regional_groups.sql). A change to the dbt project itself runs
   `dbt build --full-refresh` (dagster_project/dbt_assets.py).
   meta.pending_files is read as a plain table, not a source: raw_documents writes it in the same
   step as staging.raw_documents, and dagster-dbt would map a second source to the same asset.
