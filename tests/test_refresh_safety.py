@@ -210,8 +210,13 @@ def test_the_published_file_stands_alone_and_a_lost_staging_store_is_rebuilt(wor
     # Analysts open the published file alone: every view in it reads only what it holds.
     views = query(warehouse, "select schema_name, view_name from duckdb_views() where not internal")
     assert views and query(warehouse, "select count(*) from duckdb_tables() where schema_name = 'staging'") == [(0,)]
+    # A copy under another name (a snapshot an analyst keeps) opens under another catalog name:
+    # no view may name the catalog it was built in.
+    renamed = warehouse.with_name("kept_snapshot.duckdb")
+    shutil.copyfile(warehouse, renamed)
     for schema, view in views:
-        query(warehouse, f"select count(*) from {schema}.{view}")
+        for file in (warehouse, renamed):
+            query(file, f"select count(*) from {schema}.{view}")
     before = {m: query(warehouse, f"select * from marts.{m} order by all") for m in INCREMENTAL_MARTS}
 
     # Without its staging store, the snapshot cannot say which files changed since: the next
