@@ -3,7 +3,7 @@ select
     m.source_file,
     m.article_seq,
     m.name as company,
-    coalesce(d.company_type, any_value(m.entity_type)) as company_type,
+    coalesce(d.company_type, arg_min(m.entity_type, m.char_start)) as company_type,
     d.home_region,
     d.company is not null as in_dictionary,
     count(*) as mention_count,
