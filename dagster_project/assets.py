@@ -1,14 +1,17 @@
 """Staging assets: raw files -> articles -> sentences, mentions, observations (Polars frames
 written to the build copy of the warehouse), and the asset that publishes that copy."""
 
+from collections import Counter
+from typing import Iterator
+
 import dagster as dg
 import polars as pl
 
 from dagster_project.column_docs import COLUMN_DOCS
 from dagster_project.markdown import markdown_table
 from dagster_project.parsing import pipeline
-from dagster_project.parsing.parallel import map_by_file
-from dagster_project.resources import CHANGED_FILES_WHERE, WarehouseResource
+from dagster_project.parsing.parallel import chunk_files, map_chunks, runs_in_parallel
+from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REFERENCE_DIR, input_dir, max_file_bytes
 
 STAGING = ["staging"]
@@ -46,8 +49,16 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         if warehouse.has_table("file_stats"):
             # A file with the size and modification time it had last run is not read again.
             known_stats = warehouse.read_table("file_stats")
-        new_docs, present, quarantined = pipeline.read_raw_documents(input_dir(), max_file_bytes(), known, known_stats)
-        changes = warehouse.record_documents(new_docs, present)
+        scan = pipeline.InputScan(input_dir(), max_file_bytes(), known, known_stats)
+        encodings: Counter = Counter()
+
+        def counted(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+            for batch in batches:
+                encodings.update(dict(batch.group_by("encoding").len().iter_rows()))
+                yield batch
+
+        changes = warehouse.record_documents(counted(scan.documents()), lambda: scan.present)
+        present, quarantined = scan.present, scan.quarantined
         warehouse.write_table("file_stats", present)
         warehouse.write_table("quarantine", quarantined)
         warehouse.write_table("parser_state", pl.DataFrame({"fingerprint": [fingerprint]}))
@@ -59,7 +70,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     counts = dict(changes.group_by("change").len().iter_rows())
     return dg.MaterializeResult(metadata={
         "dagster/row_count": present.height,
-        "dagster/column_schema": column_schema(new_docs),
+        "dagster/column_schema": column_schema(pl.DataFrame(schema=pipeline.RAW_SCHEMA)),
         "input_dir": str(input_dir()),
         "build": started,
         "added": counts.get("added", 0), "changed": counts.get("changed", 0), "deleted": counts.get("deleted", 0),
@@ -69,12 +80,8 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         "files_to_rebuild": pending,
         "quarantined_files": quarantined.height,
         "quarantine": _preview(quarantined, ["source_file", "reason"], 20),
-        "encodings": dg.MetadataValue.json(dict(new_docs.group_by("encoding").len().iter_rows())),
+        "encodings": dg.MetadataValue.json(dict(encodings)),
     })
-
-
-def _changed_files(warehouse: WarehouseResource) -> list[str]:
-    return warehouse.read_table("pending_files", schema="meta")["source_file"].to_list()
 
 
 # After raw_documents, which starts the run's build copy of the warehouse.
@@ -92,20 +99,38 @@ def admin_divisions(warehouse: WarehouseResource) -> dg.MaterializeResult:
           description="Articles: files cleaned (mojibake repair, pinyin glosses, Traditional->Simplified, NFKC, "
                       "page furniture) and split, with title, publisher, date, authors and the live-commerce score.")
 def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    parsed, live, repairs, lost, shown = 0, 0, 0, 0, pl.DataFrame(schema=pipeline.ARTICLE_SCHEMA)
     with warehouse.session():
-        docs = warehouse.read_table("raw_documents", "source_file, content_hash, raw_text",
-                                    CHANGED_FILES_WHERE + " and is_current")
-        frame = map_by_file(pipeline.build_article_frame, docs)
-        total = warehouse.replace_rows("articles", frame, _changed_files(warehouse))
+        files = warehouse.pending_files()
+        with warehouse.replacing_rows(files) as append:
+            for frame in _parse_by_chunk(warehouse, pipeline.build_article_frame, files, "raw_documents",
+                                         "source_file, content_hash, raw_text", "is_current"):
+                append("articles", frame)
+                per_file = frame.unique("source_file")  # a file's repairs are on each of its articles
+                parsed, live = parsed + frame.height, live + int(frame["is_live_commerce"].sum())
+                repairs += int(per_file["mojibake_repairs"].sum())
+                lost += int(per_file["mojibake_lost_chars"].sum())
+                shown = shown if shown.height else frame.head(5)
+        total = warehouse.row_count("articles")
     return dg.MaterializeResult(metadata={
         "dagster/row_count": total,
-        "dagster/column_schema": column_schema(frame),
-        "parsed_this_run": frame.height,
-        "live_commerce_articles": int(frame["is_live_commerce"].sum()),
-        "mojibake_repairs": int(frame.unique("source_file")["mojibake_repairs"].sum()),
-        "mojibake_lost_chars": int(frame.unique("source_file")["mojibake_lost_chars"].sum()),
-        "preview": _preview(frame, ["source_file", "article_seq", "title", "publisher", "published_date", "is_live_commerce"]),
+        "dagster/column_schema": column_schema(shown),
+        "parsed_this_run": parsed,
+        "live_commerce_articles": live,
+        "mojibake_repairs": repairs,
+        "mojibake_lost_chars": lost,
+        "preview": _preview(shown, ["source_file", "article_seq", "title", "publisher", "published_date", "is_live_commerce"]),
     })
+
+
+def _parse_by_chunk(warehouse: WarehouseResource, step, files: list[str], table: str, columns: str,
+                    also: str = "") -> Iterator:
+    """``step`` over the rows of ``files`` in ``table``, one chunk of files at a time (in worker
+    processes when there are enough): each chunk is read when a worker is ready for it and its
+    result handed on as soon as it is done, so the step never holds the corpus."""
+    parallel = runs_in_parallel(len(files))
+    inputs = ((warehouse.read_files(table, columns, chunk, also),) for chunk in chunk_files(files, parallel))
+    return map_chunks(step, inputs, parallel)
 
 
 EXTRACTED = [
@@ -130,29 +155,38 @@ def extracted_facts(warehouse: WarehouseResource):
 
 
 def _extract_facts(warehouse: WarehouseResource):
-    changed_articles = warehouse.read_table("articles", where=CHANGED_FILES_WHERE)
-    sentence_frame, mention_frame, observation_frame = map_by_file(pipeline.build_extraction_frames, changed_articles)
-    changed = _changed_files(warehouse)
-    total = warehouse.replace_rows("sentences", sentence_frame, changed)
+    changed = warehouse.pending_files()
+    tables = [spec.key.path[-1] for spec in EXTRACTED]  # sentences, entity_mentions, metric_observations
+    parsed = dict.fromkeys(tables, 0)
+    shown = {}
+    by_kind, by_metric, ambiguous = Counter(), Counter(), 0
+    with warehouse.replacing_rows(changed) as append:
+        for frames in _parse_by_chunk(warehouse, pipeline.build_extraction_frames, changed, "articles", "*"):
+            for table, frame in zip(tables, frames):
+                append(table, frame)
+                parsed[table] += frame.height
+                if not shown.get(table, pl.DataFrame()).height:
+                    shown[table] = frame.head(5)
+            sentence_frame, mention_frame, observation_frame = frames
+            by_kind.update(dict(mention_frame.group_by("kind").len().iter_rows()))
+            ambiguous += int(mention_frame.filter(pl.col("kind") == "region")["ambiguous"].sum())
+            by_metric.update(dict(observation_frame.group_by("metric").len().iter_rows()))
     yield dg.MaterializeResult(asset_key=EXTRACTED[0].key, metadata={
-        "dagster/row_count": total, "parsed_this_run": sentence_frame.height,
-        "dagster/column_schema": column_schema(sentence_frame)})
-    total = warehouse.replace_rows("entity_mentions", mention_frame, changed)
+        "dagster/row_count": warehouse.row_count("sentences"), "parsed_this_run": parsed["sentences"],
+        "dagster/column_schema": column_schema(shown["sentences"])})
     yield dg.MaterializeResult(asset_key=EXTRACTED[1].key, metadata={
-        "dagster/row_count": total,
-        "dagster/column_schema": column_schema(mention_frame),
-        "parsed_this_run": mention_frame.height,
-        "by_kind": dg.MetadataValue.json(dict(mention_frame.group_by("kind").len().iter_rows())),
-        "ambiguous_regions": int(mention_frame.filter(pl.col("kind") == "region")["ambiguous"].sum()),
+        "dagster/row_count": warehouse.row_count("entity_mentions"),
+        "dagster/column_schema": column_schema(shown["entity_mentions"]),
+        "parsed_this_run": parsed["entity_mentions"],
+        "by_kind": dg.MetadataValue.json(dict(by_kind)),
+        "ambiguous_regions": ambiguous,
     })
-    total = warehouse.replace_rows("metric_observations", observation_frame, changed)
     yield dg.MaterializeResult(asset_key=EXTRACTED[2].key, metadata={
-        "dagster/row_count": total,
-        "dagster/column_schema": column_schema(observation_frame),
-        "parsed_this_run": observation_frame.height,
-        "by_metric": dg.MetadataValue.json(dict(observation_frame.group_by("metric").len()
-                                                .sort("len", descending=True).iter_rows())),
-        "preview": _preview(observation_frame, ["source_file", "span", "value", "unit", "metric", "region", "period"]),
+        "dagster/row_count": warehouse.row_count("metric_observations"),
+        "dagster/column_schema": column_schema(shown["metric_observations"]),
+        "parsed_this_run": parsed["metric_observations"],
+        "by_metric": dg.MetadataValue.json(dict(by_metric.most_common())),
+        "preview": _preview(shown["metric_observations"], ["source_file", "span", "value", "unit", "metric", "region", "period"]),
     })
 
 

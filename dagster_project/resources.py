@@ -9,10 +9,11 @@ import shutil
 import sys
 import time
 import uuid
+from itertools import chain
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 import dagster as dg
 import duckdb
@@ -21,7 +22,7 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 from dagster_project.dbt_project import dbt_project
-from dagster_project.settings import build_warehouse_path, staging_store_path, warehouse_path
+from dagster_project.settings import build_warehouse_path, duckdb_memory_limit, staging_store_path, warehouse_path
 
 
 # Refresh locks this process holds, by build path: re-entrant within a process (steps of one run
@@ -30,16 +31,18 @@ _HELD_LOCKS: dict[str, int] = {}
 LOCK_WAIT_SECONDS = float(os.environ.get("LCW_LOCK_TIMEOUT", 1800))
 
 
-# The rows of the files this refresh parses again: every file added, changed or deleted since the
-# snapshot it started from (raw_documents writes the list into the build file, meta.pending_files).
-CHANGED_FILES_WHERE = "where source_file in (select source_file from meta.pending_files)"
-
 # The store's log of input changes: each refresh that finds any adds them under the next generation.
 DOCUMENT_CHANGES_DDL = """create table if not exists staging.document_changes (generation bigint not null,
     source_file varchar not null, change varchar not null, recorded_at timestamptz not null)"""
 
 # Connections held open for the length of a step, by build path (see WarehouseResource.session).
 _SESSIONS: dict[str, duckdb.DuckDBPyConnection] = {}
+
+
+def _open(path: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    # Every connection a refresh opens to its files has the same configuration: DuckDB refuses a
+    # second connection to an open file with another one.
+    return duckdb.connect(path, read_only=read_only, config={"memory_limit": duckdb_memory_limit()})
 
 
 class RefreshLocked(Exception):
@@ -78,7 +81,7 @@ class WarehouseResource(dg.ConfigurableResource):
             yield held
             return
         Path(self.build_path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.build_path)
+        con = _open(self.build_path)
         try:
             con.execute("create schema if not exists meta")
             con.execute(f"attach if not exists {sql_string(self.staging_path)} as staging")
@@ -155,14 +158,14 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def staging_store_id(self) -> str:
         """The store's identity, created with the store."""
-        with duckdb.connect(self.staging_path) as con:
+        with _open(self.staging_path) as con:
             con.execute("create table if not exists store_state (store_id varchar not null)")
             con.execute("insert into store_state select ? where not exists (select 1 from store_state)",
                         [str(uuid.uuid4())])
             return con.sql("select store_id from store_state").fetchone()[0]
 
     def _snapshot_store_id(self) -> str | None:
-        with duckdb.connect(self.build_path, read_only=True) as con:
+        with _open(self.build_path, read_only=True) as con:
             found = con.sql("select count(*) from duckdb_tables() where schema_name = 'meta' "
                             "and table_name = 'refresh_state'").fetchone()[0]
             return con.sql("select store_id from meta.refresh_state").fetchone()[0] if found else None
@@ -188,45 +191,84 @@ class WarehouseResource(dg.ConfigurableResource):
             return bool(con.execute(f"select count(*) from duckdb_tables() where {place} and table_name = ?",
                                     [table]).fetchone()[0])
 
-    def replace_rows(self, table: str, frame: pl.DataFrame, source_files: list[str]) -> int:
-        """Drop every row of these source files and insert the new ones, in one transaction."""
+    def pending_files(self) -> list[str]:
+        """The files this refresh parses again: every file added, changed or deleted since the
+        snapshot it started from (raw_documents lists them in the build file, meta.pending_files)."""
+        return self.read_table("pending_files", schema="meta")["source_file"].to_list()
+
+    def read_files(self, table: str, columns: str, files: list[str], also: str = "") -> pl.DataFrame:
+        """The rows of ``files`` in a staging table (``also``: a further condition). The range of
+        names lets DuckDB skip the row groups outside it (rows are written in name order), which the
+        join on the list alone does not: it would read every row's text for every chunk."""
         with self.connect() as con:
-            con.register("incoming_frame", frame)
-            con.execute(f"create table if not exists staging.{table} as select * from incoming_frame limit 0")
-            con.execute("begin")
-            con.execute(f"delete from staging.{table} where source_file in (select unnest(?))", [source_files])
-            con.execute(f"insert into staging.{table} by name select * from incoming_frame")
-            con.execute("commit")
-            con.unregister("incoming_frame")
+            return con.execute(f"select {columns} from staging.{table} where source_file between ? and ? "
+                               "and source_file in (select unnest(?))" + (f" and {also}" if also else ""),
+                               [min(files, default=""), max(files, default=""), files]).pl()
+
+    @contextmanager
+    def replacing_rows(self, source_files: list[str]) -> Iterator[Callable[[str, pl.DataFrame], None]]:
+        """``append(table, frame)`` for the new rows of these files, chunk by chunk: the first
+        append to a table drops every row these files had there, each append inserts its frame.
+        Not one transaction, so a step never holds a whole corpus of rows: a run that fails half-way
+        leaves the build unpublished and these files pending, and the next run writes them again."""
+        with self.connect() as con:
+            started: set[str] = set()
+
+            def append(table: str, frame: pl.DataFrame) -> None:
+                con.register("incoming_frame", frame)
+                if table not in started:
+                    con.execute(f"create table if not exists staging.{table} as select * from incoming_frame limit 0")
+                    con.execute(f"delete from staging.{table} where source_file in (select unnest(?))", [source_files])
+                    started.add(table)
+                con.execute(f"insert into staging.{table} by name select * from incoming_frame")
+                con.unregister("incoming_frame")
+
+            yield append
+
+    def row_count(self, table: str) -> int:
+        with self.connect() as con:
             return con.execute(f"select count(*) from staging.{table}").fetchone()[0]
 
-    def record_documents(self, new_docs: pl.DataFrame, present: pl.DataFrame) -> pl.DataFrame:
+    def record_documents(self, new_docs: Iterable[pl.DataFrame], present: Callable[[], pl.DataFrame]) -> pl.DataFrame:
         """Append new document versions to the history, retire replaced and deleted ones, log the
-        changes (source_file, change) under the store's next generation, and return them."""
+        changes (source_file, change) under the store's next generation, and return them, in one
+        transaction. ``new_docs`` comes in batches (at least one, empty if nothing changed), each
+        written to the store as it is read, so the decoded corpus is never held at once;
+        ``present()`` (every file still there) is asked for once the batches are done."""
         with self.connect() as con:
-            con.register("new_docs", new_docs)
-            con.register("present", present)
+            batches = iter(new_docs)
+            first = next(batches)
+            con.register("incoming_frame", first)
             con.execute("""create table if not exists staging.raw_documents as
-                           select *, true as is_current, null::timestamptz as superseded_at from new_docs limit 0""")
+                           select *, true as is_current, null::timestamptz as superseded_at from incoming_frame limit 0""")
             con.execute(DOCUMENT_CHANGES_DDL)
             con.execute("begin")
-            changes = con.sql("""
-                select n.source_file, case when c.source_file is null then 'added' else 'changed' end as change
-                from new_docs n left join (select source_file from staging.raw_documents where is_current) c using (source_file)
-                union all
-                select c.source_file, 'deleted' from staging.raw_documents c
-                where c.is_current and c.source_file not in (select source_file from present)
-            """).pl()
+            con.execute("""create or replace temp table current_before as
+                           select source_file from staging.raw_documents where is_current""")
+            changes = []
+            for batch in chain([first], batches):
+                con.register("incoming_frame", batch)
+                changes.append(con.sql("""
+                    select i.source_file, case when b.source_file is null then 'added' else 'changed' end as change
+                    from incoming_frame i left join current_before b using (source_file)""").pl())
+                con.execute("""update staging.raw_documents set is_current = false, superseded_at = now()
+                               where is_current and source_file in (select source_file from incoming_frame)""")
+                con.execute("insert into staging.raw_documents by name select *, true as is_current from incoming_frame")
+            con.unregister("incoming_frame")
+            con.register("present", present())
+            changes.append(con.sql("""select source_file, 'deleted' as change from staging.raw_documents
+                                      where is_current and source_file not in (select source_file from present)""").pl())
             con.execute("""update staging.raw_documents set is_current = false, superseded_at = now()
-                           where is_current and source_file in (select unnest(?))""", [changes["source_file"].to_list()])
-            con.execute("insert into staging.raw_documents by name select *, true as is_current from new_docs")
+                           where is_current and source_file not in (select source_file from present)""")
+            con.unregister("present")
+            changes = pl.concat(changes)
             con.register("changes", changes)
             con.execute("""insert into staging.document_changes
                            select (select coalesce(max(generation), 0) + 1 from staging.document_changes),
                                   source_file, change, now() from changes""")
+            con.unregister("changes")
+            con.execute("drop table current_before")
             con.execute("commit")
-            for name in ("new_docs", "present", "changes"):
-                con.unregister(name)
         return changes
 
     def snapshot_generation(self) -> int | None:
@@ -255,7 +297,7 @@ class WarehouseResource(dg.ConfigurableResource):
         if self.build_path in _SESSIONS:
             raise RuntimeError("publish renames the build file: call it outside a session")
         build, published = Path(self.build_path), Path(self.published_path)
-        with duckdb.connect(str(build)) as con:
+        with _open(str(build)) as con:
             con.execute("checkpoint")
         published.parent.mkdir(parents=True, exist_ok=True)
         if build.stat().st_dev == published.parent.stat().st_dev:

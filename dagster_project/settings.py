@@ -22,6 +22,12 @@ def max_file_bytes() -> int:
     return int(os.environ.get("LCW_MAX_FILE_BYTES", 20 * 1024 * 1024))
 
 
+def duckdb_memory_limit() -> str:
+    """DuckDB's memory limit for a refresh's connections and dbt's (dbt/profiles.yml reads the same
+    variable): DuckDB keeps the blocks it reads and writes cached up to it, 80 % of RAM by default."""
+    return os.environ.get("LCW_DUCKDB_MEMORY_LIMIT", "1GB")
+
+
 def build_warehouse_path() -> Path:
     """Where a refresh builds the next snapshot before publishing it over warehouse_path()."""
     default = warehouse_path().parent / ".build" / warehouse_path().name

@@ -1,8 +1,10 @@
-"""Run a frame-to-frame parsing step over chunks of files in worker processes.
+"""Run a frame-to-frame parsing step over chunks of files, in worker processes when worth it.
 
 Parsing is pure Python per article, so one process uses one core. Chunks are whole files (an
-article never straddles two chunks), results come back in input order, and small inputs run
-in-process, where starting workers would cost more than it saves.
+article never straddles two chunks) and results come back in input order, chunk by chunk: the
+caller reads each chunk's input when it is submitted and writes its output when it returns, so a
+step never holds the whole corpus. Small inputs run in-process, where starting workers would cost
+more than it saves.
 """
 from __future__ import annotations
 
@@ -10,14 +12,14 @@ import multiprocessing
 import os
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 import polars as pl
 
 CHUNKS_PER_WORKER = 4
 # Each chunk builds the automaton of every division name once: fewer, larger chunks build it
-# less often; four in flight still bound the memory.
-MAX_CHUNK_ROWS = 5000
+# less often; two in flight per worker still bound the memory.
+MAX_CHUNK_FILES = 5000
 Frames = pl.DataFrame | tuple[pl.DataFrame, ...]
 
 
@@ -29,6 +31,10 @@ def parallel_min_rows() -> int:
     return int(os.environ.get("LCW_PARALLEL_MIN_ROWS", 2000))
 
 
+def runs_in_parallel(n_files: int) -> bool:
+    return parse_workers() > 1 and n_files >= parallel_min_rows()
+
+
 def _context() -> multiprocessing.context.BaseContext:
     # Workers fork from a single-threaded server that imported the main module and the parsing
     # code once: no re-import per worker, and never a fork of a process running Polars or Dagster
@@ -38,33 +44,45 @@ def _context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def _file_chunks(frame: pl.DataFrame, n_chunks: int) -> list[pl.Series]:
-    files = frame["source_file"].unique(maintain_order=True)
-    size = max(1, -(-len(files) // n_chunks))
-    return [files.slice(i, size) for i in range(0, len(files), size)]
+def chunk_files(files: list[str], parallel: bool) -> list[list[str]]:
+    """``files`` cut into chunks of at most MAX_CHUNK_FILES, in order; in parallel, at least
+    CHUNKS_PER_WORKER per worker, so no core idles while the last chunk runs. Always one chunk at
+    least (an empty one for no files), so a step still writes its table's columns."""
+    count = -(-len(files) // MAX_CHUNK_FILES)
+    if parallel:
+        count = max(count, parse_workers() * CHUNKS_PER_WORKER)
+    size = max(1, -(-len(files) // max(1, count)))
+    return [files[i:i + size] for i in range(0, len(files), size)] or [[]]
 
 
-def map_by_file(step: Callable[..., Frames], frame: pl.DataFrame, *side: pl.DataFrame) -> Frames:
-    """``step(frame, *side)`` computed chunk by chunk of source files, in parallel when worth it.
-    ``step`` must be a module-level function returning a frame or a tuple of frames; ``side``
-    frames are cut to each chunk's files."""
+def map_chunks(step: Callable[..., Frames], inputs: Iterable[tuple[pl.DataFrame, ...]],
+               parallel: bool) -> Iterator[Frames]:
+    """``step(*chunk)`` for each chunk of ``inputs``, yielded in order. ``step`` must be a
+    module-level function returning a frame or a tuple of frames. In parallel, at most two chunks
+    per worker are in flight, so ``inputs`` is read only as fast as the workers take it."""
+    if not parallel:
+        for chunk in inputs:
+            yield step(*chunk)
+        return
     workers = parse_workers()
-    if workers <= 1 or frame.height < parallel_min_rows():
-        return step(frame, *side)
-
-    def cut(f: pl.DataFrame, files: pl.Series) -> pl.DataFrame:
-        return f.filter(pl.col("source_file").is_in(files.implode()))
-
-    chunks = _file_chunks(frame, max(workers * CHUNKS_PER_WORKER, -(-frame.height // MAX_CHUNK_ROWS)))
-    results: list[pl.DataFrame] = []
-    # At most two chunks per worker in flight, so the input is never copied whole.
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         pending: deque = deque()
-        for files in chunks:
-            pending.append(pool.submit(step, cut(frame, files), *(cut(s, files) for s in side)))
+        for chunk in inputs:
+            pending.append(pool.submit(step, *chunk))
             if len(pending) >= 2 * workers:
-                results.append(pending.popleft().result())
-        results.extend(f.result() for f in pending)
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def map_by_file(step: Callable[..., Frames], frame: pl.DataFrame) -> Frames:
+    """``step(frame)`` computed chunk by chunk of source files (in parallel when worth it) and put
+    back together: for a frame already in memory."""
+    files = frame["source_file"].unique(maintain_order=True).to_list()
+    parallel = runs_in_parallel(len(files))
+    chunks = ((frame.filter(pl.col("source_file").is_in(pl.Series(part, dtype=pl.String).implode())),)
+              for part in chunk_files(files, parallel))
+    results = list(map_chunks(step, chunks, parallel))
     if isinstance(results[0], tuple):
         return tuple(pl.concat(parts, how="vertical") for parts in zip(*results))
     return pl.concat(results, how="vertical")

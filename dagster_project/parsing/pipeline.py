@@ -12,6 +12,7 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import polars as pl
 
@@ -83,70 +84,100 @@ def _unchanged_digests(files: list[InputFile], sizes: list[int | None], modified
                       maintain_order="left")["content_hash"].to_list()
 
 
+# A batch of decoded documents is handed on once it holds this much raw text (or DOCS_PER_BATCH files).
+BATCH_BYTES = 64 * 1024 * 1024
+DOCS_PER_BATCH = 5000
+
+
+class InputScan:
+    """One pass over ``input_dir``. ``documents()`` yields the new or changed documents, decoded,
+    in batches of RAW_SCHEMA frames (at least one, empty if none); once it is exhausted,
+    ``present`` holds every readable file's name, hash, size and modification time and
+    ``quarantined`` the files set aside, with the reason. Files whose (source_file, content_hash)
+    is in ``known`` are not decoded again; files whose size and modification time match their row
+    in ``known_stats`` (a PRESENT_SCHEMA frame from the last run) are not even read."""
+
+    def __init__(self, input_dir: Path, max_bytes: int, known: pl.DataFrame | None = None,
+                 known_stats: pl.DataFrame | None = None):
+        self.input_dir, self.max_bytes = input_dir, max_bytes
+        self.known = known if known is not None else pl.DataFrame(schema=KNOWN_SCHEMA)
+        self.known_stats = known_stats if known_stats is not None else pl.DataFrame(schema=PRESENT_SCHEMA)
+        self.present: pl.DataFrame | None = None
+        self.quarantined: pl.DataFrame | None = None
+
+    def documents(self) -> Iterator[pl.DataFrame]:
+        now = datetime.now(timezone.utc)
+        docs, present, quarantined, seen_hashes, batch_bytes = [], [], [], {}, 0
+        root = self.input_dir.resolve()
+        files = list_input_files(self.input_dir)
+        stats = []
+        for file in files:
+            try:
+                stats.append(os.stat(file.path))  # follows a symlink to its target
+            except FileNotFoundError:
+                stats.append(None)
+        unchanged = _unchanged_digests(files, [st.st_size if st else None for st in stats],
+                                       [st.st_mtime_ns if st else None for st in stats], self.known, self.known_stats)
+        # Versions already decoded, among the files that have to be read.
+        to_read = [f.name for f, digest in zip(files, unchanged) if digest is None or f.is_symlink]
+        known_pairs = set(self.known.filter(pl.col("source_file").is_in(to_read)).iter_rows())
+        yielded = False
+
+        for file, stat, digest in zip(files, stats, unchanged):
+            name = file.name
+            if digest is not None and not file.is_symlink and stat.st_size <= self.max_bytes:
+                # Untouched since the last run: only its place among duplicates is decided again.
+                if digest in seen_hashes:
+                    quarantined.append({"source_file": name, "size_bytes": stat.st_size, "content_hash": digest,
+                                        "reason": f"duplicate content of {seen_hashes[digest]}", "detected_at": now})
+                else:
+                    seen_hashes[digest] = name
+                    present.append((name, digest, stat.st_size, stat.st_mtime_ns))
+                continue
+            reason, data, decoded, digest = None, b"", None, None
+            resolved = Path(os.path.realpath(file.path)) if file.is_symlink else None
+            if resolved is not None and not resolved.is_relative_to(root):
+                reason = f"symlink to a file outside the input folder ({resolved})"
+            elif stat is None:
+                reason = "broken symlink"
+            elif stat.st_size > self.max_bytes:
+                reason = f"oversized: {stat.st_size} bytes, over the limit of {self.max_bytes}"
+            else:
+                with open(file.path, "rb") as f:
+                    data = f.read()
+                digest = hashlib.sha256(data).hexdigest() if data else None
+            if reason is None and digest in seen_hashes:
+                reason = f"duplicate content of {seen_hashes[digest]}"
+            if reason is None and (name, digest) not in known_pairs:
+                decoded = decode_bytes(data)
+                reason = decoded.reason
+            size = stat.st_size if stat else 0
+            if reason:
+                quarantined.append({"source_file": name, "size_bytes": size, "content_hash": digest,
+                                    "reason": reason, "detected_at": now})
+                continue
+            seen_hashes[digest] = name
+            present.append((name, digest, size, stat.st_mtime_ns))
+            if decoded is not None:
+                docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
+                             "encoding": decoded.encoding, "raw_text": decoded.text, "ingested_at": now})
+                batch_bytes += size
+                if batch_bytes >= BATCH_BYTES or len(docs) >= DOCS_PER_BATCH:
+                    yield pl.DataFrame(docs, schema=RAW_SCHEMA)
+                    docs, batch_bytes, yielded = [], 0, True
+        if docs or not yielded:
+            yield pl.DataFrame(docs, schema=RAW_SCHEMA)
+        self.present = pl.DataFrame(present, schema=PRESENT_SCHEMA, orient="row")
+        self.quarantined = pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA)
+
+
 def read_raw_documents(input_dir: Path, max_bytes: int, known: pl.DataFrame | None = None,
                        known_stats: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Scan ``input_dir``: (new or changed documents, decoded), (every readable file's name, hash,
-    size and modification time), (files set aside, with the reason). Files whose (source_file,
-    content_hash) is in ``known`` are not decoded again; files whose size and modification time
-    match their row in ``known_stats`` (a PRESENT_SCHEMA frame from the last run) are not even read."""
-    now = datetime.now(timezone.utc)
-    known = known if known is not None else pl.DataFrame(schema=KNOWN_SCHEMA)
-    known_stats = known_stats if known_stats is not None else pl.DataFrame(schema=PRESENT_SCHEMA)
-    docs, present, quarantined, seen_hashes = [], [], [], {}
-    root = input_dir.resolve()
-    files = list_input_files(input_dir)
-    stats = []
-    for file in files:
-        try:
-            stats.append(os.stat(file.path))  # follows a symlink to its target
-        except FileNotFoundError:
-            stats.append(None)
-    unchanged = _unchanged_digests(files, [st.st_size if st else None for st in stats],
-                                   [st.st_mtime_ns if st else None for st in stats], known, known_stats)
-    # Versions already decoded, among the files that have to be read.
-    to_read = [f.name for f, digest in zip(files, unchanged) if digest is None or f.is_symlink]
-    known_pairs = set(known.filter(pl.col("source_file").is_in(to_read)).iter_rows())
-
-    for file, stat, digest in zip(files, stats, unchanged):
-        name = file.name
-        if digest is not None and not file.is_symlink and stat.st_size <= max_bytes:
-            # Untouched since the last run: only its place among duplicates is decided again.
-            if digest in seen_hashes:
-                quarantined.append({"source_file": name, "size_bytes": stat.st_size, "content_hash": digest,
-                                    "reason": f"duplicate content of {seen_hashes[digest]}", "detected_at": now})
-            else:
-                seen_hashes[digest] = name
-                present.append((name, digest, stat.st_size, stat.st_mtime_ns))
-            continue
-        reason, data, decoded, digest = None, b"", None, None
-        resolved = Path(os.path.realpath(file.path)) if file.is_symlink else None
-        if resolved is not None and not resolved.is_relative_to(root):
-            reason = f"symlink to a file outside the input folder ({resolved})"
-        elif stat is None:
-            reason = "broken symlink"
-        elif stat.st_size > max_bytes:
-            reason = f"oversized: {stat.st_size} bytes, over the limit of {max_bytes}"
-        else:
-            with open(file.path, "rb") as f:
-                data = f.read()
-            digest = hashlib.sha256(data).hexdigest() if data else None
-        if reason is None and digest in seen_hashes:
-            reason = f"duplicate content of {seen_hashes[digest]}"
-        if reason is None and (name, digest) not in known_pairs:
-            decoded = decode_bytes(data)
-            reason = decoded.reason
-        size = stat.st_size if stat else 0
-        if reason:
-            quarantined.append({"source_file": name, "size_bytes": size, "content_hash": digest,
-                                "reason": reason, "detected_at": now})
-            continue
-        seen_hashes[digest] = name
-        present.append((name, digest, size, stat.st_mtime_ns))
-        if decoded is not None:
-            docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
-                         "encoding": decoded.encoding, "raw_text": decoded.text, "ingested_at": now})
-    return (pl.DataFrame(docs, schema=RAW_SCHEMA), pl.DataFrame(present, schema=PRESENT_SCHEMA, orient="row"),
-            pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA))
+    """``InputScan`` in one piece: (new or changed documents, decoded), (every readable file's
+    name, hash, size and modification time), (files set aside, with the reason)."""
+    scan = InputScan(input_dir, max_bytes, known, known_stats)
+    docs = pl.concat(list(scan.documents()))
+    return docs, scan.present, scan.quarantined
 
 
 ARTICLE_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "content_hash": pl.String, "title": pl.String,
