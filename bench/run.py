@@ -124,10 +124,15 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
            "LCW_BUILD_WAREHOUSE": str(work / ".build" / warehouse.name), "LCW_STAGING_STORE": str(store)}
     os.sync()
     started_at, t2 = time.time(), time.perf_counter()
-    fresh = subprocess.run([str(Path(sys.executable).parent / "lcw"), "refresh"], env=env, cwd=ROOT,
-                           capture_output=True, text=True)
+    # Its output goes to a file, not a pipe: once, a `tail -F` that Dagster's compute-log capture had
+    # started outlived the finished process and held a pipe open, and reading to the end of it waited
+    # for minutes after the process had exited.
+    output = work / "lcw_refresh.log"
+    with open(output, "w") as log:
+        fresh = subprocess.run([str(Path(sys.executable).parent / "lcw"), "refresh"], env=env, cwd=ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
     plus_new_process, ended_at = time.perf_counter() - t2, time.time()
-    assert fresh.returncode == 0, f"+1 % refresh in a new process failed: {fresh.stderr[-2000:]}"
+    assert fresh.returncode == 0, f"+1 % refresh in a new process failed: {output.read_text()[-2000:]}"
     phases = new_process_phases(home, started_at, ended_at)
     print("+1 % refresh in a new process:", json.dumps(phases), file=sys.stderr)
     os.replace(published_after_plus, warehouse)  # recall below is read from the in-process run's result
