@@ -124,9 +124,9 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
            "LCW_BUILD_WAREHOUSE": str(work / ".build" / warehouse.name), "LCW_STAGING_STORE": str(store)}
     os.sync()
     started_at, t2 = time.time(), time.perf_counter()
-    # Its output goes to a file, not a pipe: once, a `tail -F` that Dagster's compute-log capture had
-    # started outlived the finished process and held a pipe open, and reading to the end of it waited
-    # for minutes after the process had exited.
+    # Its output goes to a file, not a pipe: a process that outlives it (a `tail -F` of Dagster's log
+    # capture did, when this benchmark ran as a background job, see cli.default_stop_signals) must
+    # not keep the benchmark reading a pipe after the refresh has exited.
     output = work / "lcw_refresh.log"
     with open(output, "w") as log:
         fresh = subprocess.run([str(Path(sys.executable).parent / "lcw"), "refresh"], env=env, cwd=ROOT,

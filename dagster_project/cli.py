@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 import time
@@ -128,11 +129,24 @@ def cmd_explain(ref: str) -> str:
     ])
 
 
+def default_stop_signals() -> None:
+    """Put SIGINT and SIGTERM back to their defaults if this process inherited them ignored. A
+    background job (``lcw refresh &``, ``nohup … &``) starts with SIGINT ignored, and a process that
+    ran a Dagster job while it was (the benchmark's) leaves SIGTERM ignored as well: Dagster maps
+    SIGTERM to whatever SIGINT does. The `tail` processes that Dagster's log capture starts would
+    inherit that, ignore the SIGTERM that ends them, hold the run 30 s each and outlive it."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def cmd_refresh() -> int:
     import dagster as dg
 
     from dagster_project.runner import run_refresh
 
+    default_stop_signals()
     instance = dg.DagsterInstance.get() if _has_home() else dg.DagsterInstance.ephemeral()
     done: dict = {}
     progress = StepProgress(instance)

@@ -86,6 +86,41 @@ def test_lcw_refresh_runs_the_job_and_draws_progress(tmp_path, monkeypatch, caps
     assert "| 1 " in capsys.readouterr().out
 
 
+def test_lcw_refresh_started_with_stop_signals_ignored_leaves_no_process_behind(tmp_path):
+    # As a background job or the benchmark start it: SIGINT and SIGTERM ignored. Dagster's log
+    # capture stops its `tail` processes with SIGTERM; inherited as ignored, they outlived the run.
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import SEEDS
+    input_dir, home = tmp_path / "input", tmp_path / "dagster_home"
+    input_dir.mkdir()
+    home.mkdir()
+    shutil.copy(SEEDS / "001_9466b8a903cc27a1.txt", input_dir)
+    shutil.copy(REPO_ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "LCW_INPUT_DIR": str(input_dir),
+           "LCW_WAREHOUSE": str(tmp_path / "wh" / "livecommerce.duckdb")}
+    env.pop("LCW_BUILD_WAREHOUSE", None)
+    env.pop("LCW_STAGING_STORE", None)
+
+    def ignore_stop_signals():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+    with open(tmp_path / "lcw.log", "w") as log:
+        proc = subprocess.run([str(Path(sys.executable).parent / "lcw"), "refresh"], env=env, cwd=REPO_ROOT,
+                              stdout=log, stderr=subprocess.STDOUT, preexec_fn=ignore_stop_signals, timeout=600)
+    assert proc.returncode == 0, (tmp_path / "lcw.log").read_text()[-2000:]
+    left = subprocess.run(["pgrep", "-f", f"tail -F -c \\+0 {home}"], capture_output=True, text=True).stdout.split()
+    for pid in left:
+        os.kill(int(pid), signal.SIGKILL)
+    assert left == [], "log-capture tail processes outlived the refresh"
+
+
 def test_progress_follows_the_run_started_after_it_not_an_earlier_one(capsys):
     import dagster as dg
 
