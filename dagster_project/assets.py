@@ -2,7 +2,7 @@
 written to the build copy of the warehouse), and the asset that publishes that copy."""
 
 from collections import Counter
-from typing import Iterator
+from typing import Callable, Iterator
 
 import dagster as dg
 import polars as pl
@@ -10,7 +10,7 @@ import polars as pl
 from dagster_project.column_docs import COLUMN_DOCS
 from dagster_project.markdown import markdown_table
 from dagster_project.parsing import pipeline
-from dagster_project.parsing.parallel import chunk_files, map_chunks, runs_in_parallel
+from dagster_project.parsing.parallel import Frames, chunk_files, map_chunks, runs_in_parallel
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import REFERENCE_DIR, input_dir, max_file_bytes
 
@@ -123,8 +123,8 @@ def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
     })
 
 
-def _parse_by_chunk(warehouse: WarehouseResource, step, files: list[str], table: str, columns: str,
-                    also: str = "") -> Iterator:
+def _parse_by_chunk(warehouse: WarehouseResource, step: Callable[[pl.DataFrame], Frames], files: list[str],
+                    table: str, columns: str, also: str = "") -> Iterator[Frames]:
     """``step`` over the rows of ``files`` in ``table``, one chunk of files at a time (in worker
     processes when there are enough): each chunk is read when a worker is ready for it and its
     result handed on as soon as it is done, so the step never holds the corpus."""

@@ -9,9 +9,9 @@ import shutil
 import sys
 import time
 import uuid
-from itertools import chain
 from contextlib import contextmanager
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
