@@ -76,7 +76,8 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     input_dir = work / "input"
     shutil.copytree(corpus, input_dir)
     warehouse = work / "livecommerce.duckdb"
-    store = Path(build_resources(published=warehouse)["warehouse"].staging_path)
+    resource = build_resources(published=warehouse)["warehouse"]
+    build, store = Path(resource.build_path), Path(resource.staging_path)
     size = sum(p.stat().st_size for p in input_dir.iterdir())
     instance = dg.DagsterInstance.ephemeral()
 
@@ -121,7 +122,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     with dg.DagsterInstance.from_config(str(home)):
         pass  # creates the instance's storage, which a scheduled run finds in place
     env = {**os.environ, "DAGSTER_HOME": str(home), "LCW_INPUT_DIR": str(input_dir), "LCW_WAREHOUSE": str(warehouse),
-           "LCW_BUILD_WAREHOUSE": str(work / ".build" / warehouse.name), "LCW_STAGING_STORE": str(store)}
+           "LCW_BUILD_WAREHOUSE": str(build), "LCW_STAGING_STORE": str(store)}
     os.sync()
     started_at, t2 = time.time(), time.perf_counter()
     # Its output goes to a file, not a pipe: a process that outlives it (a `tail -F` of Dagster's log
