@@ -16,6 +16,7 @@ from dagster_project.dbt_project import dbt_project
 from dagster_project.dbt_runner import build_in_process
 from dagster_project.markdown import markdown_table
 from dagster_project.resources import WarehouseResource
+from dagster_project.settings import duckdb_memory_limit
 
 
 class Translator(DagsterDbtTranslator):
@@ -44,7 +45,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     if not same_project:
         context.log.info("dbt project or parser changed since this warehouse was built (or first build): --full-refresh")
     args = dbt_build_args(same_project, context.is_subset)
-    with dbt_profile_paths(warehouse):
+    with dbt_profile_env(warehouse):
         if context.is_subset:
             invocation = dbt.cli(args, context=context)
             events, target = list(invocation.stream()), invocation.target_path
@@ -62,11 +63,14 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
 
 
 @contextmanager
-def dbt_profile_paths(warehouse: WarehouseResource) -> Iterator[None]:
-    """dbt's profile reads the file to build from LCW_BUILD_WAREHOUSE and attaches the staging store
-    from LCW_STAGING_STORE (dbt/profiles.yml). Set for this invocation only: left in the process,
-    they would send a later run on another warehouse to this one's files."""
-    wanted = {"LCW_BUILD_WAREHOUSE": warehouse.build_path, "LCW_STAGING_STORE": warehouse.staging_path}
+def dbt_profile_env(warehouse: WarehouseResource) -> Iterator[None]:
+    """dbt's profile reads the file to build from LCW_BUILD_WAREHOUSE, attaches the staging store
+    from LCW_STAGING_STORE and takes DuckDB's memory limit from LCW_DUCKDB_MEMORY_LIMIT
+    (dbt/profiles.yml), so dbt's connection gets the settings the refresh's own connections have.
+    Set for this invocation only: left in the process, the paths would send a later run on another
+    warehouse to this one's files."""
+    wanted = {"LCW_BUILD_WAREHOUSE": warehouse.build_path, "LCW_STAGING_STORE": warehouse.staging_path,
+              "LCW_DUCKDB_MEMORY_LIMIT": duckdb_memory_limit()}
     before = {name: os.environ.get(name) for name in wanted}
     os.environ.update(wanted)
     try:

@@ -65,3 +65,12 @@ def test_duckdb_memory_limit_comes_from_the_environment(tmp_path, monkeypatch):
     with warehouse.connect() as con:
         limit = con.sql("select current_setting('memory_limit')").fetchone()[0]
     assert limit.startswith("286.1"), limit  # 300 MB in MiB
+    # dbt's profile reads the same variable, set from the same setting for the build.
+    import os
+
+    from dagster_project.dbt_assets import dbt_profile_env
+    monkeypatch.delenv("LCW_DUCKDB_MEMORY_LIMIT")
+    with dbt_profile_env(warehouse):
+        assert os.environ["LCW_DUCKDB_MEMORY_LIMIT"] == "1GB"
+        assert os.environ["LCW_STAGING_STORE"] == warehouse.staging_path
+    assert "LCW_DUCKDB_MEMORY_LIMIT" not in os.environ
