@@ -1,9 +1,22 @@
 """Parsing in worker processes gives exactly what parsing in-process gives."""
+import polars as pl
 from polars.testing import assert_frame_equal
 
 from dagster_project.parsing import pipeline
-from dagster_project.parsing.parallel import map_by_file
+from dagster_project.parsing.parallel import chunk_files, map_chunks, runs_in_parallel
 from dagster_project.settings import REPO_ROOT
+
+
+def map_by_file(step, frame: pl.DataFrame):
+    """``step`` over ``frame`` chunk by chunk of files, as the assets run it, put back together."""
+    files = frame["source_file"].unique(maintain_order=True).to_list()
+    parallel = runs_in_parallel(len(files))
+    chunks = ((frame.filter(pl.col("source_file").is_in(pl.Series(part, dtype=pl.String).implode())),)
+              for part in chunk_files(files, parallel))
+    results = list(map_chunks(step, chunks, parallel))
+    if isinstance(results[0], tuple):
+        return tuple(pl.concat(parts) for parts in zip(*results))
+    return pl.concat(results)
 
 
 def test_workers_reproduce_the_in_process_parse(monkeypatch):

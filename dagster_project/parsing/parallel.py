@@ -74,15 +74,3 @@ def map_chunks(step: Callable[..., Frames], inputs: Iterable[tuple[pl.DataFrame,
         while pending:
             yield pending.popleft().result()
 
-
-def map_by_file(step: Callable[..., Frames], frame: pl.DataFrame) -> Frames:
-    """``step(frame)`` computed chunk by chunk of source files (in parallel when worth it) and put
-    back together: for a frame already in memory."""
-    files = frame["source_file"].unique(maintain_order=True).to_list()
-    parallel = runs_in_parallel(len(files))
-    chunks = ((frame.filter(pl.col("source_file").is_in(pl.Series(part, dtype=pl.String).implode())),)
-              for part in chunk_files(files, parallel))
-    results = list(map_chunks(step, chunks, parallel))
-    if isinstance(results[0], tuple):
-        return tuple(pl.concat(parts, how="vertical") for parts in zip(*results))
-    return pl.concat(results, how="vertical")
