@@ -41,13 +41,13 @@ test: prepare
 ui: prepare
 	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
 
-# dbt docs read copies of the published file and the staging store, never the files a refresh writes.
-LCW_BUILD_WAREHOUSE ?= $(dir $(LCW_WAREHOUSE)).build/$(notdir $(LCW_WAREHOUSE))
-LCW_STAGING_STORE ?= $(dir $(LCW_BUILD_WAREHOUSE))$(basename $(notdir $(LCW_BUILD_WAREHOUSE))).staging.duckdb
+# dbt docs read copies of the published file and the staging store, never the files a refresh writes
+# (the store's path from the project's settings, where a refresh takes it).
 docs: prepare
 	@test -f $(LCW_WAREHOUSE) || { echo "no warehouse at $(LCW_WAREHOUSE): run make run first"; exit 1; }
 	mkdir -p warehouse/.docs && cp $(LCW_WAREHOUSE) warehouse/.docs/livecommerce.duckdb
-	cp $(LCW_STAGING_STORE) warehouse/.docs/livecommerce.staging.duckdb
+	cp "$$($(BIN)/python -c 'from dagster_project.resources import build_resources; print(build_resources()["warehouse"].staging_path)')" \
+	  warehouse/.docs/livecommerce.staging.duckdb
 	cd dbt && LCW_BUILD_WAREHOUSE=$(CURDIR)/warehouse/.docs/livecommerce.duckdb \
 	  LCW_STAGING_STORE=$(CURDIR)/warehouse/.docs/livecommerce.staging.duckdb $(CURDIR)/$(BIN)/dbt docs generate --profiles-dir . \
 	  && $(CURDIR)/$(BIN)/dbt docs serve --profiles-dir . --host 127.0.0.1 --port 8081
