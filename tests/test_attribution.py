@@ -5,7 +5,7 @@ import polars as pl
 import pytest
 
 from dagster_project.parsing.companies import find_companies
-from dagster_project.parsing.extract import extract_observations
+from dagster_project.parsing.attribution import extract_observations
 from dagster_project.parsing.periods import find_periods, reference_year
 from dagster_project.parsing.regions import find_region_surfaces, focus_region, resolve_regions
 

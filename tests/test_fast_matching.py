@@ -12,7 +12,7 @@ import re
 import polars as pl
 import pytest
 
-from dagster_project.parsing import clean, companies, numbers, periods
+from dagster_project.parsing import clean, companies, extract, numbers, periods
 from dagster_project.parsing.clean import clean_plain
 from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, max_width, occurrence_ends
 from tests.conftest import SEEDS
@@ -126,3 +126,31 @@ def test_dictionary_positions_match_a_python_leftmost_longest_scan():
     got = find_dictionary_hits(pl.Series(texts), sorted(names, key=len, reverse=True))
     assert got == [python_scan(t) for t in texts]
     assert sum(map(len, got)) > 1000
+
+
+# Attribution runs these in Polars (Rust's regex crate). Where the two engines could part (a
+# lookahead rewritten as a class, `$` before a final newline, lazy groups), they must not.
+POLARS_PATTERNS = {name: getattr(extract, name) for name in (
+    "FALL", "AT_LEAST_BEFORE", "APPROX_BEFORE", "AT_MOST_BEFORE", "AT_LEAST_AFTER", "APPROX_AFTER", "AT_MOST_AFTER",
+    "FORECAST", "TARGET", "SOURCE", "PERSONAL", "COMPARISON_BASE", "NATIONAL", "CITY_WIDE", "PROVINCE_WIDE")}
+TARGET_WITH_LOOKAHEAD = re.compile(
+    r"目标|力争|争取|将(?:在[^,，。]{0,8})?(?:达到|达|突破|超过|超|实现|增至|举办|新增|建成|覆盖|培育|打造|形成)|"
+    r"要(?:做|达到|实现|完成)|到20\d{2}年|20\d{2}年" + periods.YEAR_BEFORE)
+
+
+@pytest.mark.parametrize("name", sorted(POLARS_PATTERNS))
+def test_polars_finds_what_python_finds(name):
+    pattern = POLARS_PATTERNS[name]
+    pieces = ["2025年", "前", "以前", "后", "半年", "半", "三", "季度", "5", "将", "在", "达到", "预计", "目标", "据",
+              "杭州市", "统计局", "发布", "的", "数据", "显示", "报告", "调查", "下降", "了", "超过", "约", "不足", "以上",
+              "左右", "以内", "较", "比", " ", "，", "。", "全国", "全市", "全省", "我们", "他", "12", "万元"]
+    texts = SEED_TEXTS + random_texts(pieces, 3000, 12, seed=7)
+    found = pl.Series(texts).str.contains(pattern.pattern).to_list()
+    assert found == [bool(pattern.search(t)) for t in texts]
+    if name == "SOURCE":
+        frame = pl.DataFrame({"t": texts}).select(pl.col("t").str.extract(pattern.pattern, 1).alias("org"),
+                                                  pl.col("t").str.extract(pattern.pattern, 2).alias("org2"))
+        python = [(m.group("org"), m.group("org2")) if (m := pattern.search(t)) else (None, None) for t in texts]
+        assert list(frame.iter_rows()) == python
+    if name == "TARGET":  # the class after 年前 / 年后 stands for the lookahead periods.py uses
+        assert found == [bool(TARGET_WITH_LOOKAHEAD.search(t)) for t in texts]

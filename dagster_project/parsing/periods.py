@@ -36,7 +36,8 @@ PERIOD = re.compile(
 )
 NULL_PERIOD = re.compile(r"截至目前|截止目前|目前|如今|当前|现在|现阶段")
 # 2026年前 (by 2026) looks ahead; 2025年前三季度 (its first three quarters) does not.
-YEAR_BEFORE = r"(?:前|以前|之前|后|以后)(?![一二三四五六七八九十两\d]|半年)"
+YEAR_BEFORE_WORDS = r"(?:前|以前|之前|后|以后)"
+YEAR_BEFORE = YEAR_BEFORE_WORDS + r"(?![一二三四五六七八九十两\d]|半年)"
 FUTURE_YEAR = re.compile(r"(?:到|至|—|-|~)\s*((?:19|20)\d{2})年|((?:19|20)\d{2})年" + YEAR_BEFORE)
 ANY_YEAR = re.compile(r"((?:19|20)\d{2})年")
 

@@ -19,7 +19,9 @@ import polars as pl
 from dagster_project.parsing.clean import clean_document
 from dagster_project.parsing.companies import find_companies, find_dictionary_companies, find_people
 from dagster_project.parsing.decode import decode_bytes
-from dagster_project.parsing.extract import extract_observations, split_sentences
+from dagster_project.parsing.attribution import ObservationInputs
+from dagster_project.parsing.extract import split_sentences
+from dagster_project.parsing.numbers import find_quantities
 from dagster_project.parsing.periods import find_periods, reference_year
 from dagster_project.parsing.regions import RegionMention, find_region_surfaces, focus_region, resolve_regions
 from dagster_project.parsing.segment import build_articles
@@ -241,7 +243,9 @@ def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
     texts = articles["clean_text"]
     surfaces = find_region_surfaces(texts) if len(texts) else []
     company_hits = find_dictionary_companies(texts.to_list()) if len(texts) else []
-    sentence_rows, mention_rows, observation_rows = [], [], []
+    sentence_rows, mention_rows = [], []
+    observations, observation_keys = ObservationInputs(), {"source_file": [], "article_seq": [], "raw_char_start": [],
+                                                           "raw_char_end": []}
     columns = ("source_file", "article_seq", "clean_text", "published_date", "offset_map")
     for (source_file, article_seq, text, published_date, offset_map), hits, dictionary_hits in zip(
             articles.select(columns).iter_rows(), surfaces, company_hits):
@@ -274,12 +278,19 @@ def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
         published = published_date.isoformat() if published_date else None
         ref_year = reference_year(text, published)
         city, province = focus_region(regions, "prefecture"), focus_region(regions, "province")
-        for obs in extract_observations(text, ref_year, regions, companies, find_periods(text, ref_year),
-                                        city, province, _focus(regions)):
-            rs, re_ = runs.span(obs["char_start"], obs["char_end"])
-            observation_rows.append({**key, **obs, "raw_char_start": rs, "raw_char_end": re_})
+        quantities = find_quantities(text)
+        observations.add(text, ref_year, regions, companies, find_periods(text, ref_year), city, province,
+                         _focus(regions), quantities, sentences)
+        raw_spans = [runs.span(q.start, q.end) for q in quantities]
+        observation_keys["source_file"] += [source_file] * len(quantities)
+        observation_keys["article_seq"] += [article_seq] * len(quantities)
+        observation_keys["raw_char_start"] += [rs for rs, _ in raw_spans]
+        observation_keys["raw_char_end"] += [re_ for _, re_ in raw_spans]
+    keys = pl.DataFrame(observation_keys, schema={c: OBSERVATION_SCHEMA[c] for c in observation_keys})
+    observation_frame = pl.concat([keys, observations.attribute().drop("article")],
+                                  how="horizontal").select(list(OBSERVATION_SCHEMA)).cast(OBSERVATION_SCHEMA)
     return (pl.DataFrame(sentence_rows, schema=SENTENCE_SCHEMA, orient="row"), pl.DataFrame(mention_rows, schema=MENTION_SCHEMA),
-            pl.DataFrame(observation_rows, schema=OBSERVATION_SCHEMA))
+            observation_frame)
 
 
 def _focus(regions: list[RegionMention]) -> str | None:
