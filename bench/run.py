@@ -76,8 +76,8 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     input_dir = work / "input"
     shutil.copytree(corpus, input_dir)
     warehouse = work / "livecommerce.duckdb"
-    resource = build_resources(published=warehouse)["warehouse"]
-    build, store = Path(resource.build_path), Path(resource.staging_path)
+    paths = build_resources(published=warehouse)["warehouse"]
+    build, store = Path(paths.build_path), Path(paths.staging_path)
     size = sum(p.stat().st_size for p in input_dir.iterdir())
     instance = dg.DagsterInstance.ephemeral()
 

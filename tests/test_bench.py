@@ -1,0 +1,24 @@
+"""The benchmark's per-size run works end to end on a small generated corpus: a full refresh, a
++1 % refresh in process and in a new process, and the answer-key recall beside them."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT as ROOT
+
+
+def test_one_benchmark_size_runs_and_reports_every_column(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from bench.run import COLUMNS
+
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--one", "100", "--out", str(tmp_path),
+                           "--seed", "3"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert set(COLUMNS) <= set(row)
+    assert row["articles"] == 100 and row["files"] > 0
+    for column in ("full_refresh_s", "plus_1pct_refresh_s", "plus_1pct_new_process_s", "peak_rss_mb", "parse_mb_per_s"):
+        assert row[column] > 0, column
+    assert row["recall"] >= 0.95
