@@ -1,6 +1,7 @@
 """Run a frame-to-frame parsing step over chunks of files, in worker processes when worth it.
 
-Parsing is pure Python per article, so one process uses one core. Chunks are whole files (an
+Parsing is mostly Python per article (only dictionary matching and attribution run in Polars over
+the whole chunk), so one process uses about one core. Chunks are whole files (an
 article never straddles two chunks) and results come back in input order, chunk by chunk: the
 caller reads each chunk's input when it is submitted and writes its output when it returns, so a
 step never holds the whole corpus. Small inputs run in-process, where starting workers would cost

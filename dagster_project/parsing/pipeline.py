@@ -16,10 +16,10 @@ from typing import Iterator
 
 import polars as pl
 
+from dagster_project.parsing.attribution import ObservationInputs
 from dagster_project.parsing.clean import clean_document
 from dagster_project.parsing.companies import find_companies, find_dictionary_companies, find_people
 from dagster_project.parsing.decode import decode_bytes
-from dagster_project.parsing.attribution import ObservationInputs
 from dagster_project.parsing.extract import split_sentences
 from dagster_project.parsing.numbers import find_quantities
 from dagster_project.parsing.periods import find_periods, reference_year
@@ -238,8 +238,9 @@ def _sentence_at(sentences: tuple[tuple[int, int], ...], pos: int, text: str) ->
 
 def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Sentences, entity mentions and metric observations of the same articles in one pass: each
-    article's text, sentences and offset map are read once, and its mentions feed its
-    observations as they are found."""
+    article's text, sentences and offset map are read once, and its quantities, mentions and
+    periods are gathered for ``ObservationInputs``, which attributes the whole chunk's quantities
+    at the end."""
     texts = articles["clean_text"]
     surfaces = find_region_surfaces(texts) if len(texts) else []
     company_hits = find_dictionary_companies(texts.to_list()) if len(texts) else []
