@@ -6,13 +6,11 @@ import json
 import subprocess
 import sys
 
+from bench.run import COLUMNS
 from tests.conftest import REPO_ROOT as ROOT
 
 
 def test_one_benchmark_size_runs_and_reports_every_column(tmp_path):
-    sys.path.insert(0, str(ROOT))
-    from bench.run import COLUMNS
-
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--one", "100", "--out", str(tmp_path),
                            "--seed", "3"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
