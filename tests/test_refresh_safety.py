@@ -159,6 +159,12 @@ def test_a_failing_dbt_test_fails_the_run_and_leaves_the_published_file_byte_for
     failure = next(e for e in result.get_step_failure_events() if e.step_key == "dbt_models")
     errors = failure.step_failure_data.user_failure_data.metadata["dbt errors"].value
     assert "relationships_metric_observations_region_code" in errors
+    # The failed build's dbt.log names the failing test but, at the default file log level, not
+    # every SQL statement the build ran (LCW_DBT_FILE_LOG_LEVEL).
+    log = next((REPO_ROOT / "dbt" / "target").glob(f"dbt_models-{result.run_id[:7]}-*")) / "dbt.log"
+    logged = log.read_text()
+    assert "relationships_metric_observations_region_code" in logged and "[error]" in logged
+    assert "[debug]" not in logged and "create or replace" not in logged.lower()
     materialized = {e.materialization.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     assert "published_warehouse" not in materialized
     assert digest(warehouse) == published
