@@ -30,9 +30,8 @@ def duckdb_memory_limit() -> str:
 
 def dbt_file_log_level() -> str:
     """How much dbt writes to dbt.log in each build's target folder. Failures and warnings by
-    default: at debug, the level dbt defaults to, it logs every SQL statement, and its worker
-    threads wait on the log file's lock (a tenth of a +1 % refresh's dbt build, measured by
-    alternating the two in one process). Set debug to see the SQL of every node."""
+    default: at debug, the level dbt defaults to, it logs every SQL statement of every node, and
+    its worker threads take turns on the log file's lock. Set debug to see that SQL."""
     return os.environ.get("LCW_DBT_FILE_LOG_LEVEL", "warn")
 
 
