@@ -143,6 +143,7 @@ def test_a_failing_check_leaves_the_published_file_byte_for_byte(workspace, monk
 
 def test_a_failing_dbt_test_fails_the_run_and_leaves_the_published_file_byte_for_byte(workspace, monkeypatch):
     input_dir, warehouse = workspace
+    monkeypatch.delenv("LCW_DBT_FILE_LOG_LEVEL", raising=False)
     assert refresh(input_dir, warehouse, monkeypatch).success
     published = digest(warehouse)
 
