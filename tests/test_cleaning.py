@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import polars as pl
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -10,8 +11,9 @@ from dagster_project.parsing.clean import clean_document, clean_plain, normalize
 from dagster_project.parsing.decode import decode_bytes
 from dagster_project.parsing.mojibake import find_repairs
 from dagster_project.parsing.numbers import find_quantities
+from dagster_project.parsing.pipeline import build_article_frame, read_raw_documents
 from dagster_project.parsing.segment import build_articles
-from dagster_project.parsing.tracked import compress_offsets, raw_span
+from dagster_project.parsing.tracked import RawOffsets, compress_offsets, offset_runs, raw_span, raw_spans
 from tests.conftest import SEEDS
 
 SEED_TEXT = {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
@@ -116,6 +118,20 @@ def test_every_clean_character_maps_back_to_the_raw_file():
     start = art.text.text.index("3640.06亿元")
     s, e = raw_span(json.loads(json.dumps(runs)), start, start + len("3640.06亿元"))
     assert raw[s:e] == "3640.06億元"
+
+
+def test_raw_spans_of_a_chunk_equal_each_span_mapped_alone():
+    # Every seed article (one has repaired mojibake, others Traditional text and removed lines),
+    # spans of every length from every 7th character, empty ones and ones running past the end.
+    articles = build_article_frame(read_raw_documents(SEEDS, 10**8)[0])
+    maps = articles["offset_map"].to_list()
+    spans = [(a, s, s + n) for a, text in enumerate(articles["clean_text"].to_list())
+             for s in range(0, len(text) + 3, 7) for n in (-1, 0, 1, 2, 5, 40)]
+    assert len(maps) >= 8 and len(spans) > 5000
+    starts, ends = raw_spans(offset_runs(articles["offset_map"]), pl.Series([a for a, _, _ in spans]),
+                             pl.Series([s for _, s, _ in spans]), pl.Series([e for _, _, e in spans]))
+    expected = [RawOffsets(json.loads(maps[a])).span(s, e) for a, s, e in spans]
+    assert list(zip(starts.to_list(), ends.to_list())) == expected
 
 
 CHINESE_LINES = [line for text in SEED_TEXT.values() for line in text.splitlines() if 5 < len(line) < 200]

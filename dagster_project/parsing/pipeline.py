@@ -25,7 +25,7 @@ from dagster_project.parsing.numbers import find_quantities
 from dagster_project.parsing.periods import find_periods, reference_year
 from dagster_project.parsing.regions import RegionMention, find_region_surfaces, focus_region, resolve_regions
 from dagster_project.parsing.segment import build_articles
-from dagster_project.parsing.tracked import RawOffsets, compress_offsets
+from dagster_project.parsing.tracked import compress_offsets, offset_runs, raw_spans
 
 RAW_SCHEMA = {"source_file": pl.String, "size_bytes": pl.Int64, "content_hash": pl.String, "encoding": pl.String,
               "raw_text": pl.String, "ingested_at": pl.Datetime("us", "UTC")}
@@ -238,31 +238,27 @@ def _sentence_at(sentences: tuple[tuple[int, int], ...], pos: int, text: str) ->
 
 def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Sentences, entity mentions and metric observations of the same articles in one pass: each
-    article's text, sentences and offset map are read once, and its quantities, mentions and
-    periods are gathered for ``ObservationInputs``, which attributes the whole chunk's quantities
-    at the end."""
+    article's text and sentences are read once, and its quantities, mentions and periods are
+    gathered for ``ObservationInputs``, which attributes the whole chunk's quantities at the end.
+    Clean offsets are mapped back to the raw text for the whole chunk at the end too."""
     texts = articles["clean_text"]
     surfaces = find_region_surfaces(texts) if len(texts) else []
     company_hits = find_dictionary_companies(texts.to_list()) if len(texts) else []
+    # Rows as tuples in schema order, with the article's position in the chunk last (for the raw spans).
     sentence_rows, mention_rows = [], []
-    observations, observation_keys = ObservationInputs(), {"source_file": [], "article_seq": [], "raw_char_start": [],
-                                                           "raw_char_end": []}
-    columns = ("source_file", "article_seq", "clean_text", "published_date", "offset_map")
-    for (source_file, article_seq, text, published_date, offset_map), hits, dictionary_hits in zip(
-            articles.select(columns).iter_rows(), surfaces, company_hits):
-        runs = RawOffsets(json.loads(offset_map))
+    observations, observation_keys = ObservationInputs(), []
+    columns = ("source_file", "article_seq", "clean_text", "published_date")
+    for article, ((source_file, article_seq, text, published_date), hits, dictionary_hits) in enumerate(zip(
+            articles.select(columns).iter_rows(), surfaces, company_hits)):
         sentences = split_sentences(text)
-        key = {"source_file": source_file, "article_seq": article_seq}
-        for i, (s, e) in enumerate(sentences, start=1):  # the most numerous rows: tuples, in SENTENCE_SCHEMA order
-            sentence_rows.append((source_file, article_seq, i, s, e, *runs.span(s, e), text[s:e]))
+        sentence_rows += [(source_file, article_seq, i, s, e, text[s:e], article)
+                          for i, (s, e) in enumerate(sentences, start=1)]
 
-        def mention(kind, surface, name, start, end, **extra):
-            rs, re_ = runs.span(start, end)
-            mention_rows.append({**key, "kind": kind, "surface": surface, "name": name, "code": None, "level": None,
-                                 "parent_code": None, "entity_type": None, "source": None, "ambiguous": False,
-                                 "role": None, "organisation": None, "char_start": start, "char_end": end,
-                                 "raw_char_start": rs, "raw_char_end": re_,
-                                 "evidence": _sentence_at(sentences, start, text), **extra})
+        def mention(kind, surface, name, start, end, code=None, level=None, parent_code=None, entity_type=None,
+                    source=None, ambiguous=False, role=None, organisation=None):
+            mention_rows.append((source_file, article_seq, kind, surface, name, code, level, parent_code, entity_type,
+                                 source, ambiguous, role, organisation, start, end,
+                                 _sentence_at(sentences, start, text), article))
 
         companies = find_companies(text, dictionary_hits)
         inside_company = {i for c in companies for i in range(c.start, c.end)}
@@ -282,16 +278,34 @@ def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
         quantities = find_quantities(text)
         observations.add(text, ref_year, regions, companies, find_periods(text, ref_year), city, province,
                          _focus(regions), quantities, sentences)
-        raw_spans = [runs.span(q.start, q.end) for q in quantities]
-        observation_keys["source_file"] += [source_file] * len(quantities)
-        observation_keys["article_seq"] += [article_seq] * len(quantities)
-        observation_keys["raw_char_start"] += [rs for rs, _ in raw_spans]
-        observation_keys["raw_char_end"] += [re_ for _, re_ in raw_spans]
-    keys = pl.DataFrame(observation_keys, schema={c: OBSERVATION_SCHEMA[c] for c in observation_keys})
-    observation_frame = pl.concat([keys, observations.attribute().drop("article")],
+        observation_keys += [(source_file, article_seq, q.start, q.end, article) for q in quantities]
+    runs = offset_runs(articles["offset_map"])
+    sentence_frame = _with_raw_spans(
+        pl.DataFrame(sentence_rows, orient="row", schema={**_without_raw(SENTENCE_SCHEMA, "text"), "text": pl.String,
+                                                          "article": pl.UInt32}), runs, SENTENCE_SCHEMA)
+    mention_frame = _with_raw_spans(
+        pl.DataFrame(mention_rows, orient="row", schema={**_without_raw(MENTION_SCHEMA, "evidence"),
+                                                         "evidence": pl.String, "article": pl.UInt32}),
+        runs, MENTION_SCHEMA)
+    keys = pl.DataFrame(observation_keys, orient="row", schema={
+        "source_file": pl.String, "article_seq": pl.Int32, "char_start": pl.Int64, "char_end": pl.Int64,
+        "article": pl.UInt32})
+    keys = keys.with_columns(raw_spans(runs, keys["article"], keys["char_start"], keys["char_end"]))
+    observation_frame = pl.concat([keys.select("source_file", "article_seq", "raw_char_start", "raw_char_end"),
+                                   observations.attribute().drop("article")],
                                   how="horizontal").select(list(OBSERVATION_SCHEMA)).cast(OBSERVATION_SCHEMA)
-    return (pl.DataFrame(sentence_rows, schema=SENTENCE_SCHEMA, orient="row"), pl.DataFrame(mention_rows, schema=MENTION_SCHEMA),
-            observation_frame)
+    return sentence_frame, mention_frame, observation_frame
+
+
+def _without_raw(schema: dict, last: str) -> dict:
+    """``schema`` without the raw offsets and without ``last``: the columns a row is built with."""
+    return {k: v for k, v in schema.items() if k not in ("raw_char_start", "raw_char_end", last)}
+
+
+def _with_raw_spans(frame: pl.DataFrame, runs: pl.DataFrame, schema: dict) -> pl.DataFrame:
+    """``frame`` with its char_start/char_end mapped to the raw text, in ``schema``'s column order."""
+    return frame.with_columns(raw_spans(runs, frame["article"], frame["char_start"], frame["char_end"])) \
+        .select(list(schema)).cast(schema)
 
 
 def _focus(regions: list[RegionMention]) -> str | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import numpy as np
+import polars as pl
 
 
 @dataclass(frozen=True)
@@ -102,3 +103,37 @@ class RawOffsets:
 def raw_span(runs: list[list[int]], start: int, end: int) -> tuple[int, int]:
     """Map a [start, end) span of clean text back to the raw text through compressed runs."""
     return RawOffsets(runs).span(start, end)
+
+
+def offset_runs(offset_maps: pl.Series) -> pl.DataFrame:
+    """(article, clean_start, raw_start, length) of every run of a column of offset maps
+    (``compress_offsets`` as JSON, one per article, numbered by position)."""
+    runs = (offset_maps.str.json_decode(pl.List(pl.List(pl.Int64))).to_frame("run")
+            .with_row_index("article").explode("run").drop_nulls("run"))
+    return runs.select("article", clean_start=pl.col("run").list.get(0), raw_start=pl.col("run").list.get(1),
+                       length=pl.col("run").list.get(2)).sort("clean_start")
+
+
+def raw_spans(runs: pl.DataFrame, article: pl.Series, start: pl.Series, end: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """``RawOffsets.span`` of many clean-text spans at once: each article's spans mapped through
+    its runs (``offset_runs``). Returns (raw_char_start, raw_char_end) in the order given."""
+    spans = pl.DataFrame({"article": article.cast(pl.UInt32), "start": start, "end": end},
+                         schema_overrides={"start": pl.Int64, "end": pl.Int64}).with_row_index("row")
+    empty = pl.col("end") <= pl.col("start")
+    # Both ends of a span in one as-of join: its first character and its last (the first again
+    # for an empty span), mapped back in row order below, first ends then last ones.
+    points = pl.concat([spans.select("row", "article", pos=pl.col("start"), side=pl.lit(0, pl.Int8)),
+                        spans.select("row", "article", pos=pl.when(empty).then(pl.col("start"))
+                                     .otherwise(pl.col("end") - 1), side=pl.lit(1, pl.Int8))])
+    # The run a position falls in is the last one starting at or before it; past a run's end the
+    # position stays on the run's last character, and before the first run it maps to 0.
+    raw = (points.sort("pos")
+           .join_asof(runs, left_on="pos", right_on="clean_start", by="article", strategy="backward",
+                      check_sortedness=False)
+           .sort("side", "row")
+           .select(pl.when(pl.col("clean_start").is_null()).then(0).otherwise(
+               pl.col("raw_start") + pl.min_horizontal(pl.col("pos") - pl.col("clean_start"), pl.col("length") - 1)))
+           .to_series())
+    first, last = raw.head(spans.height), raw.tail(spans.height)
+    raw_end = spans.select(pl.when(empty).then(last).otherwise(last + 1)).to_series()
+    return first.alias("raw_char_start"), raw_end.alias("raw_char_end")
