@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from dagster_project.parsing import clean, companies, extract, numbers, periods
+from dagster_project.parsing.attribution import keyword_matches
 from dagster_project.parsing.clean import clean_plain
 from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, max_width, occurrence_ends
 from tests.conftest import SEEDS
@@ -154,3 +155,14 @@ def test_polars_finds_what_python_finds(name):
         assert list(frame.iter_rows()) == python
     if name == "TARGET":  # the class after 年前 / 年后 stands for the lookahead periods.py uses
         assert found == [bool(TARGET_WITH_LOOKAHEAD.search(t)) for t in texts]
+
+
+def test_keyword_matches_over_a_column_are_the_regex_matches():
+    # Keywords inside other keywords, and their halves, make overlaps and near misses common.
+    table, pattern = extract.metric_keywords()
+    words = list(table)
+    pieces = words + [w[:1] for w in words] + [w[1:] for w in words if len(w) > 1] + ["的", "，", "。", "GMV", "1", " "]
+    texts = SEED_TEXTS + random_texts(pieces, 2000, 10, seed=11)
+    found = keyword_matches(pl.DataFrame({"text": texts}).with_row_index("article"))
+    expected = [(a, m.start(), m.end(), m.group(0)) for a, t in enumerate(texts) for m in pattern.finditer(t)]
+    assert len(expected) > 3000 and list(found.iter_rows()) == expected

@@ -23,6 +23,7 @@ from dagster_project.parsing.regions import RegionMention
 HAN = "[\u4e00-\u9fff]"
 GOVERNMENT_AFTER = "^" + rules.GOVERNMENT_AFTER.pattern
 SEMICOLON = "[；;]"
+NUL = "\x00"  # never in clean text (clean.CONTROL removes it): marks cuts
 UNIT_CLASS = {"percent": "percent", "sqm": "area", "mu": "area", "times": "times"}
 
 
@@ -35,7 +36,6 @@ class ObservationInputs:
     sentences: dict[str, list] = field(default_factory=lambda: {k: [] for k in ("article", "start", "end")})
     quantities: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
         "article", "start", "end", "span", "value", "value_high", "unit", "measure", "approx_suffix", "is_range")})
-    keywords: dict[str, list] = field(default_factory=lambda: {k: [] for k in ("article", "start", "end", "keyword")})
     regions: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
         "article", "start", "end", "region", "code", "level")})
     subjects: dict[str, list] = field(default_factory=lambda: {k: [] for k in (
@@ -52,8 +52,6 @@ class ObservationInputs:
         _extend(self.sentences, a, sentences)
         _extend(self.quantities, a, [(q.start, q.end, q.span, q.value, q.value_high, q.unit, q.measure,
                                       q.approx_suffix, q.is_range) for q in quantities])
-        _, pattern = rules.metric_keywords()
-        _extend(self.keywords, a, [(m.start(), m.end(), m.group(0)) for m in pattern.finditer(text)])
         # 全省 / 全市 / 本地 stand for the article's province or city where they are written.
         scoped = []
         for m in rules.SCOPE_WORDS.finditer(text):
@@ -67,14 +65,15 @@ class ObservationInputs:
         _extend(self.periods, a, [(p.start, p.end, p.period) for p in periods])
 
     def attribute(self) -> pl.DataFrame:
+        articles = pl.DataFrame(self.articles, schema={"text": pl.String, "ref_year": pl.Int64, "focus_city": pl.String,
+                                                       "focus_province": pl.String, "focus": pl.String}).with_row_index("article")
         return attribute(
-            pl.DataFrame(self.articles, schema={"text": pl.String, "ref_year": pl.Int64, "focus_city": pl.String,
-                                                "focus_province": pl.String, "focus": pl.String}).with_row_index("article"),
+            articles,
             _frame(self.sentences, start=pl.Int64, end=pl.Int64),
             _frame(self.quantities, start=pl.Int64, end=pl.Int64, span=pl.String, value=pl.Float64,
                    value_high=pl.Float64, unit=pl.String, measure=pl.String, approx_suffix=pl.Boolean,
                    is_range=pl.Boolean),
-            _frame(self.keywords, start=pl.Int64, end=pl.Int64, keyword=pl.String),
+            keyword_matches(articles).with_row_index("order"),
             _frame(self.regions, start=pl.Int64, end=pl.Int64, region=pl.String, code=pl.String, level=pl.String),
             _frame(self.subjects, start=pl.Int64, end=pl.Int64, company=pl.String, company_type=pl.String),
             _frame(self.periods, start=pl.Int64, end=pl.Int64, period=pl.String))
@@ -103,6 +102,27 @@ def _frame(columns: dict[str, list], **schema) -> pl.DataFrame:
     return frame.with_row_index("order")
 
 
+def keyword_matches(articles: pl.DataFrame) -> pl.DataFrame:
+    """(article, start, end, keyword) of every metric keyword in each article's text, in order: the
+    matches of ``extract.metric_keywords``' regular expression (longest keyword first at the
+    leftmost position), found by Aho-Corasick over the whole column. Polars gives no match
+    offsets, so a match starts after the text between the earlier matches and the matches
+    themselves; clean text holds no NUL character, which marks where the matches were."""
+    table, _ = rules.metric_keywords()
+    words = sorted(table, key=len, reverse=True)  # the regular expression's order of alternatives
+    found = articles.select(
+        "article",
+        keyword=pl.col("text").str.extract_many(words, leftmost=True),
+        gap=pl.col("text").str.replace_many(words, [NUL] * len(words), leftmost=True).str.split(NUL)
+        .list.eval(pl.element().str.len_chars()),
+    )
+    found = found.with_columns(pl.col("gap").list.head(pl.col("keyword").list.len())).explode("keyword", "gap")
+    length = pl.col("keyword").str.len_chars()
+    return (found.filter(pl.col("keyword").is_not_null())
+            .with_columns(start=(pl.col("gap").cum_sum() + length.cum_sum() - length).over("article").cast(pl.Int64))
+            .select("article", "start", end=pl.col("start") + length.cast(pl.Int64), keyword="keyword"))
+
+
 def keyword_table() -> pl.DataFrame:
     table, _ = rules.metric_keywords()
     return pl.DataFrame({"keyword": list(table), "metric": [k.metric for k in table.values()],
@@ -116,8 +136,8 @@ def _char_positions(articles: pl.DataFrame, char_class: str) -> pl.DataFrame:
     """(article, pos) of every character of ``char_class`` in each article's text, in order. The
     text is cut at those characters and the pieces' lengths summed: Polars gives no match offsets.
     Clean text holds no NUL character, which marks the cuts."""
-    pieces = articles.select("article", pl.col("text").str.replace_all(char_class, "\x00")
-                             .str.split("\x00").list.eval(pl.element().str.len_chars()).alias("length"),
+    pieces = articles.select("article", pl.col("text").str.replace_all(char_class, NUL)
+                             .str.split(NUL).list.eval(pl.element().str.len_chars()).alias("length"),
                              pl.col("text").str.len_chars().alias("text_length"))
     return (pieces.explode("length")
             .with_columns(pos=(pl.col("length").cum_sum() + pl.int_range(pl.len())).over("article"))
