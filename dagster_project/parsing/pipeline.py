@@ -75,15 +75,13 @@ PRESENT_SCHEMA = {"source_file": pl.String, "content_hash": pl.String, "size_byt
 KNOWN_SCHEMA = {"source_file": pl.String, "content_hash": pl.String}
 
 
-def _unchanged_digests(files: list[InputFile], sizes: list[int | None], modified: list[int | None],
-                       known: pl.DataFrame, known_stats: pl.DataFrame) -> list[str | None]:
-    """Per file, the digest it had when it was last read, if its size and modification time are
-    the same and that version is current; else None (the file must be read)."""
-    frame = pl.DataFrame({"source_file": [f.name for f in files], "size_bytes": sizes, "modified_ns": modified},
-                         schema={"source_file": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64})
+def _unchanged_digests(listing: pl.DataFrame, known: pl.DataFrame, known_stats: pl.DataFrame) -> pl.Series:
+    """Per file of ``listing`` (source_file, size_bytes, modified_ns), the digest it had when it was
+    last read, if its size and modification time are the same and that version is current; else
+    null (the file must be read)."""
     same = known_stats.join(known, on=["source_file", "content_hash"], how="semi")
-    return frame.join(same, on=["source_file", "size_bytes", "modified_ns"], how="left",
-                      maintain_order="left")["content_hash"].to_list()
+    return listing.join(same, on=["source_file", "size_bytes", "modified_ns"], how="left",
+                        maintain_order="left")["content_hash"]
 
 
 # A batch of decoded documents is handed on once it holds this much raw text (or DOCS_PER_BATCH files).
@@ -109,7 +107,7 @@ class InputScan:
 
     def documents(self) -> Iterator[pl.DataFrame]:
         now = datetime.now(timezone.utc)
-        docs, present, quarantined, seen_hashes, batch_bytes = [], [], [], {}, 0
+        docs, present, quarantined, batch_bytes = [], [], [], 0
         root = self.input_dir.resolve()
         files = list_input_files(self.input_dir)
         stats = []
@@ -118,24 +116,29 @@ class InputScan:
                 stats.append(os.stat(file.path))  # follows a symlink to its target
             except FileNotFoundError:
                 stats.append(None)
-        unchanged = _unchanged_digests(files, [st.st_size if st else None for st in stats],
-                                       [st.st_mtime_ns if st else None for st in stats], self.known, self.known_stats)
+        listing = pl.DataFrame({"source_file": [f.name for f in files],
+                                "size_bytes": [st.st_size if st else None for st in stats],
+                                "modified_ns": [st.st_mtime_ns if st else None for st in stats],
+                                "is_symlink": [f.is_symlink for f in files]},
+                               schema={"source_file": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64,
+                                       "is_symlink": pl.Boolean})
+        listing = listing.with_columns(content_hash=_unchanged_digests(listing, self.known, self.known_stats))
+        # Files untouched since the last run are not read again; which of them are duplicates is
+        # decided at the end, with the digests of the files read. The first file by name with a
+        # digest is kept, the later ones are set aside as its duplicates.
+        untouched = (pl.col("content_hash").is_not_null() & ~pl.col("is_symlink")
+                     & (pl.col("size_bytes") <= self.max_bytes))
+        reused = listing.filter(untouched).select(list(PRESENT_SCHEMA))
+        first_reused = dict(reused.group_by("content_hash").agg(pl.col("source_file").min()).iter_rows())
+        to_read = listing.with_row_index("i").filter(~untouched)
         # Versions already decoded, among the files that have to be read.
-        to_read = [f.name for f, digest in zip(files, unchanged) if digest is None or f.is_symlink]
-        known_pairs = set(self.known.filter(pl.col("source_file").is_in(to_read)).iter_rows())
+        known_pairs = set(self.known.filter(pl.col("source_file").is_in(to_read["source_file"].implode())).iter_rows())
+        first_read: dict[str | None, str] = {}
         yielded = False
 
-        for file, stat, digest in zip(files, stats, unchanged):
+        for i in to_read["i"].to_list():
+            file, stat = files[i], stats[i]
             name = file.name
-            if digest is not None and not file.is_symlink and stat.st_size <= self.max_bytes:
-                # Untouched since the last run: only its place among duplicates is decided again.
-                if digest in seen_hashes:
-                    quarantined.append({"source_file": name, "size_bytes": stat.st_size, "content_hash": digest,
-                                        "reason": f"duplicate content of {seen_hashes[digest]}", "detected_at": now})
-                else:
-                    seen_hashes[digest] = name
-                    present.append((name, digest, stat.st_size, stat.st_mtime_ns))
-                continue
             reason, data, decoded, digest = None, b"", None, None
             resolved = Path(os.path.realpath(file.path)) if file.is_symlink else None
             if resolved is not None and not resolved.is_relative_to(root):
@@ -148,17 +151,17 @@ class InputScan:
                 with open(file.path, "rb") as f:
                     data = f.read()
                 digest = hashlib.sha256(data).hexdigest() if data else None
-            if reason is None and digest in seen_hashes:
-                reason = f"duplicate content of {seen_hashes[digest]}"
+            earlier = [n for n in (first_read.get(digest), first_reused.get(digest)) if n is not None and n < name]
+            if reason is None and earlier:
+                reason = f"duplicate content of {min(earlier)}"
             if reason is None and (name, digest) not in known_pairs:
                 decoded = decode_bytes(data)
                 reason = decoded.reason
             size = stat.st_size if stat else 0
             if reason:
-                quarantined.append({"source_file": name, "size_bytes": size, "content_hash": digest,
-                                    "reason": reason, "detected_at": now})
+                quarantined.append((name, size, digest, reason, now))
                 continue
-            seen_hashes[digest] = name
+            first_read[digest] = name
             present.append((name, digest, size, stat.st_mtime_ns))
             if decoded is not None:
                 docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
@@ -169,8 +172,14 @@ class InputScan:
                     docs, batch_bytes, yielded = [], 0, True
         if docs or not yielded:
             yield pl.DataFrame(docs, schema=RAW_SCHEMA)
-        self.present = pl.DataFrame(present, schema=PRESENT_SCHEMA, orient="row")
-        self.quarantined = pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA)
+        kept = pl.concat([reused, pl.DataFrame(present, schema=PRESENT_SCHEMA, orient="row")]).sort("source_file") \
+            .with_columns(first=pl.col("source_file").first().over("content_hash"))
+        self.present = kept.filter(pl.col("source_file") == pl.col("first")).drop("first")
+        duplicates = kept.filter(pl.col("source_file") != pl.col("first")).select(
+            "source_file", "size_bytes", "content_hash", reason=pl.lit("duplicate content of ") + pl.col("first"),
+            detected_at=pl.lit(now, QUARANTINE_SCHEMA["detected_at"]))
+        self.quarantined = pl.concat([pl.DataFrame(quarantined, schema=QUARANTINE_SCHEMA, orient="row"),
+                                      duplicates]).sort("source_file")
 
 
 def read_raw_documents(input_dir: Path, max_bytes: int, known: pl.DataFrame | None = None,
