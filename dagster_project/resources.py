@@ -9,7 +9,7 @@ import shutil
 import sys
 import time
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cached_property
 from itertools import chain
 from pathlib import Path
@@ -243,32 +243,40 @@ class WarehouseResource(dg.ConfigurableResource):
                            select *, true as is_current, null::timestamptz as superseded_at from incoming_frame limit 0""")
             con.execute(DOCUMENT_CHANGES_DDL)
             con.execute("begin")
-            con.execute("""create or replace temp table current_before as
-                           select source_file from staging.raw_documents where is_current""")
-            changes = []
-            for batch in chain([first], batches):
-                con.register("incoming_frame", batch)
-                changes.append(con.sql("""
-                    select i.source_file, case when b.source_file is null then 'added' else 'changed' end as change
-                    from incoming_frame i left join current_before b using (source_file)""").pl())
+            try:
+                con.execute("""create or replace temp table current_before as
+                               select source_file from staging.raw_documents where is_current""")
+                changes = []
+                for batch in chain([first], batches):
+                    con.register("incoming_frame", batch)
+                    changes.append(con.sql("""
+                        select i.source_file, case when b.source_file is null then 'added' else 'changed' end as change
+                        from incoming_frame i left join current_before b using (source_file)""").pl())
+                    con.execute("""update staging.raw_documents set is_current = false, superseded_at = now()
+                                   where is_current and source_file in (select source_file from incoming_frame)""")
+                    con.execute("insert into staging.raw_documents by name select *, true as is_current from incoming_frame")
+                con.unregister("incoming_frame")
+                con.register("present", present())
+                changes.append(con.sql("""select source_file, 'deleted' as change from staging.raw_documents
+                                          where is_current and source_file not in (select source_file from present)""").pl())
                 con.execute("""update staging.raw_documents set is_current = false, superseded_at = now()
-                               where is_current and source_file in (select source_file from incoming_frame)""")
-                con.execute("insert into staging.raw_documents by name select *, true as is_current from incoming_frame")
-            con.unregister("incoming_frame")
-            con.register("present", present())
-            changes.append(con.sql("""select source_file, 'deleted' as change from staging.raw_documents
-                                      where is_current and source_file not in (select source_file from present)""").pl())
-            con.execute("""update staging.raw_documents set is_current = false, superseded_at = now()
-                           where is_current and source_file not in (select source_file from present)""")
-            con.unregister("present")
-            changes = pl.concat(changes)
-            con.register("changes", changes)
-            con.execute("""insert into staging.document_changes
-                           select (select coalesce(max(generation), 0) + 1 from staging.document_changes),
-                                  source_file, change, now() from changes""")
-            con.unregister("changes")
-            con.execute("drop table current_before")
-            con.execute("commit")
+                               where is_current and source_file not in (select source_file from present)""")
+                con.unregister("present")
+                changes = pl.concat(changes)
+                con.register("changes", changes)
+                con.execute("""insert into staging.document_changes
+                               select (select coalesce(max(generation), 0) + 1 from staging.document_changes),
+                                      source_file, change, now() from changes""")
+                con.unregister("changes")
+                con.execute("drop table current_before")
+                con.execute("commit")
+            except BaseException:
+                # Inside a session the connection outlives this call: end the transaction here
+                # rather than when the connection closes, so a caller that handles the error
+                # finds the store as it was. (A failed commit has rolled back already.)
+                with suppress(duckdb.Error):
+                    con.execute("rollback")
+                raise
         return changes
 
     def snapshot_generation(self) -> int | None:

@@ -285,3 +285,24 @@ def test_publish_waits_for_exactly_the_models_the_data_refresh_selector_builds()
                              "--output", "name", "--quiet"], cwd=REPO_ROOT / "dbt", capture_output=True, text=True,
                             env={**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT / "dbt")}, check=True)
     assert sorted(listed.stdout.split()) == models_every_refresh_builds()
+
+
+def test_a_failed_document_batch_leaves_the_store_as_it_was_and_the_session_usable(tmp_path):
+    warehouse = WarehouseResource(published_path=str(tmp_path / "published.duckdb"), build_path=str(tmp_path / "build.duckdb"),
+                                  staging_path=str(tmp_path / "store.duckdb"))
+    docs, present, _ = pipeline.read_raw_documents(SEEDS, 10**8)
+    with warehouse.session():
+        warehouse.record_documents(iter([docs.head(2)]), lambda: present.head(2))
+
+        def batches_then_a_failure():
+            yield docs.tail(3)
+            raise OSError("input folder went away")
+
+        with pytest.raises(OSError, match="went away"):
+            warehouse.record_documents(batches_then_a_failure(), lambda: present)
+        # Caught inside the session, the failure left no rows and no open transaction behind.
+        assert warehouse.row_count("raw_documents") == 2
+        assert warehouse.read_table("document_changes")["generation"].unique().to_list() == [1]
+        warehouse.record_documents(iter([docs.tail(3)]), lambda: present)
+        assert warehouse.row_count("raw_documents") == 5
+
