@@ -16,7 +16,7 @@ from dagster_project.dbt_project import dbt_project
 from dagster_project.dbt_runner import build_in_process
 from dagster_project.markdown import markdown_table
 from dagster_project.resources import WarehouseResource
-from dagster_project.settings import duckdb_memory_limit
+from dagster_project.settings import dbt_file_log_level, duckdb_memory_limit
 
 
 class Translator(DagsterDbtTranslator):
@@ -99,9 +99,10 @@ def keep_partial_parse(invocation_target: Path) -> None:
 def dbt_build_args(same_project: bool, subset: bool) -> list[str]:
     """`dbt build` for this refresh: from scratch after a change to the project or the parser;
     otherwise, unless Dagster asked for a subset, only what holds data (dbt/selectors.yml)."""
+    log = ["--log-level-file", dbt_file_log_level()]
     if not same_project:
-        return ["build", "--full-refresh"]
-    return ["build"] if subset else ["build", "--selector", "data_refresh"]
+        return ["build", "--full-refresh", *log]
+    return ["build", *log] if subset else ["build", "--selector", "data_refresh", *log]
 
 
 def models_every_refresh_builds() -> list[str]:

@@ -24,7 +24,6 @@ from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
 from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
 from dagster_project.dbt_project import dbt_project
-from dagster_project.settings import dbt_file_log_level
 
 
 def invocation_target(context: dg.AssetExecutionContext) -> Path:
@@ -51,8 +50,7 @@ def build_in_process(context: dg.AssetExecutionContext, args: list[str]) -> tupl
     try:
         result = dbtRunner(callbacks=[lambda msg: raw_events.append(msg_to_dict(msg))]).invoke([
             *args, "--project-dir", project_dir, "--profiles-dir", str(dbt_project.profiles_dir or project_dir),
-            "--target-path", str(target), "--log-path", str(target), "--log-level-file", dbt_file_log_level(),
-            "--no-send-anonymous-usage-stats",
+            "--target-path", str(target), "--log-path", str(target), "--no-send-anonymous-usage-stats",
         ])
     finally:
         close_duckdb_environment()
