@@ -296,12 +296,12 @@ def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
         pl.DataFrame(mention_rows, orient="row", schema={**_without_raw(MENTION_SCHEMA, "evidence"),
                                                          "evidence": pl.String, "article": pl.UInt32}),
         runs, MENTION_SCHEMA)
-    keys = pl.DataFrame(observation_keys, orient="row", schema={
-        "source_file": pl.String, "article_seq": pl.Int32, "char_start": pl.Int64, "char_end": pl.Int64,
-        "article": pl.UInt32})
-    keys = keys.with_columns(raw_spans(runs, keys["article"], keys["char_start"], keys["char_end"]))
-    observation_frame = pl.concat([keys.select("source_file", "article_seq", "raw_char_start", "raw_char_end"),
-                                   observations.attribute().drop("article")],
+    keys = _with_raw_spans(
+        pl.DataFrame(observation_keys, orient="row", schema={"source_file": pl.String, "article_seq": pl.Int32,
+                                                             "char_start": pl.Int64, "char_end": pl.Int64,
+                                                             "article": pl.UInt32}),
+        runs, {c: OBSERVATION_SCHEMA[c] for c in ("source_file", "article_seq", "raw_char_start", "raw_char_end")})
+    observation_frame = pl.concat([keys, observations.attribute().drop("article")],
                                   how="horizontal").select(list(OBSERVATION_SCHEMA)).cast(OBSERVATION_SCHEMA)
     return sentence_frame, mention_frame, observation_frame
 
