@@ -2,6 +2,7 @@
 written to the build copy of the warehouse), and the asset that publishes that copy."""
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator
 
 import dagster as dg
@@ -36,7 +37,13 @@ def _preview(frame: pl.DataFrame, columns: list[str], n: int = 5) -> dg.Metadata
                       "file) lists the files changed since the published snapshot, which the next steps parse and "
                       "rebuild, and staging.quarantine the files set aside with the reason.")
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    started = warehouse.start_build(context.log)
+    warehouse.acquire_lock(context.log)  # before listing: a run waiting for the lock would list a stale folder
+    scan = pipeline.InputScan(input_dir(), max_file_bytes())
+    with ThreadPoolExecutor(1) as pool:
+        # Copying the published file is I/O outside the GIL: the folder is listed meanwhile.
+        copying = pool.submit(warehouse.start_build, context.log)
+        scan.list_files()
+        started = copying.result()
     with warehouse.session():
         known, known_stats = None, None
         fingerprint = pipeline.parser_fingerprint()
@@ -49,7 +56,6 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         if warehouse.has_table("file_stats"):
             # A file with the size and modification time it had last run is not read again.
             known_stats = warehouse.read_table("file_stats")
-        scan = pipeline.InputScan(input_dir(), max_file_bytes(), known, known_stats)
         encodings: Counter = Counter()
 
         def counted(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
@@ -57,7 +63,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                 encodings.update(dict(batch.group_by("encoding").len().iter_rows()))
                 yield batch
 
-        changes = warehouse.record_documents(counted(scan.documents()), lambda: scan.present)
+        changes = warehouse.record_documents(counted(scan.documents(known, known_stats)), lambda: scan.present)
         present, quarantined = scan.present, scan.quarantined
         warehouse.write_table("file_stats", present)
         warehouse.write_table("quarantine", quarantined)

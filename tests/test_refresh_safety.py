@@ -1,6 +1,7 @@
 """Refreshes that never lose data and never block analysts (issue 6), with real runs."""
 from __future__ import annotations
 
+import fcntl
 import gc
 import hashlib
 import os
@@ -8,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -17,9 +19,10 @@ import polars as pl
 import pytest
 from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.assets import raw_documents
 from dagster_project.dbt_assets import dbt_models, models_every_refresh_builds
 from dagster_project.parsing import pipeline
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import WarehouseResource, build_resources
 from dagster_project.settings import REPO_ROOT
 from tests.conftest import SEEDS, query, refresh, staging_store
 
@@ -261,6 +264,39 @@ def test_concurrent_refreshes_run_one_after_the_other(workspace, tmp_path):
     assert second.returncode == 0, out_second[-3000:]
     assert "waiting for the refresh running as pid" in out_first + out_second
     assert query(warehouse, "select count(distinct source_file) from marts.articles") == [(5,)]
+
+
+def test_a_refresh_waiting_for_the_lock_reads_the_folder_as_it_is_when_it_gets_the_lock(workspace, monkeypatch):
+    # raw_documents lists the folder while it copies the published file; the listing must come
+    # after the lock, or a run that waited for another would miss what arrived meanwhile.
+    input_dir, warehouse = workspace
+    monkeypatch.setenv("LCW_INPUT_DIR", str(input_dir))
+    resources = build_resources(published=warehouse)
+    lock_path = Path(resources["warehouse"].build_path).with_suffix(".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    other_run = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(other_run, fcntl.LOCK_EX)
+    arrived = "arrived_while_waiting.txt"
+
+    def other_run_ends():
+        time.sleep(1.5)
+        seed = sorted(SEEDS.iterdir())[0]
+        (input_dir / arrived).write_text(seed.read_text(encoding="utf-8") + "\n（记者 王宁）\n", encoding="utf-8")
+        fcntl.flock(other_run, fcntl.LOCK_UN)
+        os.close(other_run)
+
+    ender = threading.Thread(target=other_run_ends)
+    ender.start()
+    instance = dg.DagsterInstance.ephemeral()
+    try:
+        result = dg.materialize([raw_documents], resources=resources, instance=instance)
+    finally:
+        ender.join()
+        resources["warehouse"].release_lock()
+    assert result.success
+    assert any("waiting for the refresh" in e.user_message for e in instance.all_logs(result.run_id))
+    read = query(staging_store(warehouse), "select source_file from raw_documents where is_current order by 1")
+    assert (arrived,) in read and len(read) == 6
 
 
 def test_a_session_shares_one_connection_and_keeps_the_build_file_in_place(tmp_path):

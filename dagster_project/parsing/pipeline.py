@@ -97,32 +97,41 @@ class InputScan:
     is in ``known`` are not decoded again; files whose size and modification time match their row
     in ``known_stats`` (a PRESENT_SCHEMA frame from the last run) are not even read."""
 
-    def __init__(self, input_dir: Path, max_bytes: int, known: pl.DataFrame | None = None,
-                 known_stats: pl.DataFrame | None = None):
+    def __init__(self, input_dir: Path, max_bytes: int):
         self.input_dir, self.max_bytes = input_dir, max_bytes
-        self.known = known if known is not None else pl.DataFrame(schema=KNOWN_SCHEMA)
-        self.known_stats = known_stats if known_stats is not None else pl.DataFrame(schema=PRESENT_SCHEMA)
         self.present: pl.DataFrame | None = None
         self.quarantined: pl.DataFrame | None = None
+        self._listing: tuple[list[InputFile], list[os.stat_result | None]] | None = None
 
-    def documents(self) -> Iterator[pl.DataFrame]:
+    def list_files(self) -> None:
+        """List and stat the folder's files, if not done yet: ``documents()`` does it, or call it
+        first to overlap the listing with other work."""
+        if self._listing is None:
+            files = list_input_files(self.input_dir)
+            stats = []
+            for file in files:
+                try:
+                    stats.append(os.stat(file.path))  # follows a symlink to its target
+                except FileNotFoundError:
+                    stats.append(None)
+            self._listing = files, stats
+
+    def documents(self, known: pl.DataFrame | None = None,
+                  known_stats: pl.DataFrame | None = None) -> Iterator[pl.DataFrame]:
+        known = known if known is not None else pl.DataFrame(schema=KNOWN_SCHEMA)
+        known_stats = known_stats if known_stats is not None else pl.DataFrame(schema=PRESENT_SCHEMA)
         now = datetime.now(timezone.utc)
         docs, present, quarantined, batch_bytes = [], [], [], 0
         root = self.input_dir.resolve()
-        files = list_input_files(self.input_dir)
-        stats = []
-        for file in files:
-            try:
-                stats.append(os.stat(file.path))  # follows a symlink to its target
-            except FileNotFoundError:
-                stats.append(None)
+        self.list_files()
+        files, stats = self._listing
         listing = pl.DataFrame({"source_file": [f.name for f in files],
                                 "size_bytes": [st.st_size if st else None for st in stats],
                                 "modified_ns": [st.st_mtime_ns if st else None for st in stats],
                                 "is_symlink": [f.is_symlink for f in files]},
                                schema={"source_file": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64,
                                        "is_symlink": pl.Boolean})
-        listing = listing.with_columns(content_hash=_unchanged_digests(listing, self.known, self.known_stats))
+        listing = listing.with_columns(content_hash=_unchanged_digests(listing, known, known_stats))
         # Files untouched since the last run are not read again; which of them are duplicates is
         # decided at the end, with the digests of the files read. The first file by name with a
         # digest is kept, the later ones are set aside as its duplicates.
@@ -132,7 +141,7 @@ class InputScan:
         first_reused = dict(reused.group_by("content_hash").agg(pl.col("source_file").min()).iter_rows())
         to_read = listing.with_row_index("i").filter(~untouched)
         # Versions already decoded, among the files that have to be read.
-        known_pairs = set(self.known.filter(pl.col("source_file").is_in(to_read["source_file"].implode())).iter_rows())
+        known_pairs = set(known.filter(pl.col("source_file").is_in(to_read["source_file"].implode())).iter_rows())
         first_read: dict[str | None, str] = {}
         yielded = False
 
@@ -186,8 +195,8 @@ def read_raw_documents(input_dir: Path, max_bytes: int, known: pl.DataFrame | No
                        known_stats: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """``InputScan`` in one piece: (new or changed documents, decoded), (every readable file's
     name, hash, size and modification time), (files set aside, with the reason)."""
-    scan = InputScan(input_dir, max_bytes, known, known_stats)
-    docs = pl.concat(list(scan.documents()))
+    scan = InputScan(input_dir, max_bytes)
+    docs = pl.concat(list(scan.documents(known, known_stats)))
     return docs, scan.present, scan.quarantined
 
 
