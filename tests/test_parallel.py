@@ -1,9 +1,10 @@
 """Parsing in worker processes gives exactly what parsing in-process gives."""
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from dagster_project.parsing import pipeline
-from dagster_project.parsing.parallel import chunk_files, map_chunks, runs_in_parallel
+from dagster_project.parsing.parallel import CHUNKS_PER_WORKER, MAX_CHUNK_FILES, chunk_files, map_chunks, runs_in_parallel
 from dagster_project.settings import REPO_ROOT
 
 
@@ -34,3 +35,16 @@ def test_workers_reproduce_the_in_process_parse(monkeypatch):
     assert_frame_equal(parallel_articles, serial_articles)
     for got, expected in zip(parallel, serial):
         assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize("n_files,workers", [(0, 2), (1, 2), (7, 2), (91_664, 2), (91_664, 3), (12_345, 1), (5, 4)])
+def test_chunks_keep_every_file_in_order_and_give_each_worker_the_same_share(monkeypatch, n_files, workers):
+    monkeypatch.setenv("LCW_PARSE_WORKERS", str(workers))
+    files = [f"f{i:06d}.txt" for i in range(n_files)]
+    for parallel in (False, True):
+        chunks = chunk_files(files, parallel)
+        assert [f for chunk in chunks for f in chunk] == files
+        assert len(chunks) >= 1 and max(map(len, chunks)) <= MAX_CHUNK_FILES
+        assert max(map(len, chunks)) - min(map(len, chunks)) <= 1
+        if parallel and n_files >= workers * CHUNKS_PER_WORKER:
+            assert len(chunks) % workers == 0 and len(chunks) >= workers * CHUNKS_PER_WORKER

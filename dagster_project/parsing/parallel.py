@@ -46,14 +46,18 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def chunk_files(files: list[str], parallel: bool) -> list[list[str]]:
-    """``files`` cut into chunks of at most MAX_CHUNK_FILES, in order; in parallel, at least
-    CHUNKS_PER_WORKER per worker, so no core idles while the last chunk runs. Always one chunk at
-    least (an empty one for no files), so a step still writes its table's columns."""
-    count = -(-len(files) // MAX_CHUNK_FILES)
+    """``files`` cut into chunks of at most MAX_CHUNK_FILES, in order, their sizes differing by
+    one file at most. In parallel, at least CHUNKS_PER_WORKER per worker and a multiple of the
+    workers, so the workers finish together: with 19 chunks on two workers, the last one ran alone
+    while the other core idled. Always one chunk at least (an empty one for no files), so a step
+    still writes its table's columns."""
+    n = len(files)
+    count = -(-n // MAX_CHUNK_FILES)
     if parallel:
-        count = max(count, parse_workers() * CHUNKS_PER_WORKER)
-    size = max(1, -(-len(files) // max(1, count)))
-    return [files[i:i + size] for i in range(0, len(files), size)] or [[]]
+        workers = parse_workers()
+        count = -(-max(count, workers * CHUNKS_PER_WORKER) // workers) * workers
+    count = max(1, min(count, n))
+    return [files[i * n // count:(i + 1) * n // count] for i in range(count)]
 
 
 def map_chunks(step: Callable[..., Frames], inputs: Iterable[tuple[pl.DataFrame, ...]],
