@@ -50,11 +50,13 @@ class InputFile:
     name: str  # path relative to the input folder, with forward slashes
     path: str
     is_symlink: bool
+    size_bytes: int | None  # of a symlink's target; None when the target is gone
+    modified_ns: int | None
 
 
 def list_input_files(input_dir: Path) -> list[InputFile]:
-    """Every file under ``input_dir`` (hidden ones excepted), by name. Directory entries carry their
-    type, so listing costs one system call per folder, not per file."""
+    """Every file under ``input_dir`` (hidden ones excepted), by name, with its size and modification
+    time. Directory entries carry their type, so only the stat is a system call per file."""
     out, stack = [], [(str(input_dir), "")]
     while stack:
         folder, prefix = stack.pop()
@@ -65,7 +67,12 @@ def list_input_files(input_dir: Path) -> list[InputFile]:
                 if entry.is_dir(follow_symlinks=False):
                     stack.append((entry.path, prefix + entry.name + "/"))
                 elif entry.is_file() or (entry.is_symlink() and not entry.is_dir()):
-                    out.append(InputFile(prefix + entry.name, entry.path, entry.is_symlink()))
+                    try:
+                        stat = entry.stat()  # follows a symlink to its target
+                        size, modified = stat.st_size, stat.st_mtime_ns
+                    except FileNotFoundError:
+                        size = modified = None
+                    out.append(InputFile(prefix + entry.name, entry.path, entry.is_symlink(), size, modified))
     return sorted(out, key=lambda f: f.name)
 
 
@@ -101,20 +108,13 @@ class InputScan:
         self.input_dir, self.max_bytes = input_dir, max_bytes
         self.present: pl.DataFrame | None = None
         self.quarantined: pl.DataFrame | None = None
-        self._listing: tuple[list[InputFile], list[os.stat_result | None]] | None = None
+        self._files: list[InputFile] | None = None
 
     def list_files(self) -> None:
         """List and stat the folder's files, if not done yet: ``documents()`` does it, or call it
         first to overlap the listing with other work."""
-        if self._listing is None:
-            files = list_input_files(self.input_dir)
-            stats = []
-            for file in files:
-                try:
-                    stats.append(os.stat(file.path))  # follows a symlink to its target
-                except FileNotFoundError:
-                    stats.append(None)
-            self._listing = files, stats
+        if self._files is None:
+            self._files = list_input_files(self.input_dir)
 
     def documents(self, known: pl.DataFrame | None = None,
                   known_stats: pl.DataFrame | None = None) -> Iterator[pl.DataFrame]:
@@ -124,11 +124,8 @@ class InputScan:
         docs, present, quarantined, batch_bytes = [], [], [], 0
         root = self.input_dir.resolve()
         self.list_files()
-        files, stats = self._listing
-        listing = pl.DataFrame({"source_file": [f.name for f in files],
-                                "size_bytes": [st.st_size if st else None for st in stats],
-                                "modified_ns": [st.st_mtime_ns if st else None for st in stats],
-                                "is_symlink": [f.is_symlink for f in files]},
+        files = self._files
+        listing = pl.DataFrame([(f.name, f.size_bytes, f.modified_ns, f.is_symlink) for f in files], orient="row",
                                schema={"source_file": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64,
                                        "is_symlink": pl.Boolean})
         listing = listing.with_columns(content_hash=_unchanged_digests(listing, known, known_stats))
@@ -146,16 +143,16 @@ class InputScan:
         yielded = False
 
         for i in to_read["i"].to_list():
-            file, stat = files[i], stats[i]
+            file = files[i]
             name = file.name
             reason, data, decoded, digest = None, b"", None, None
             resolved = Path(os.path.realpath(file.path)) if file.is_symlink else None
             if resolved is not None and not resolved.is_relative_to(root):
                 reason = f"symlink to a file outside the input folder ({resolved})"
-            elif stat is None:
+            elif file.size_bytes is None:
                 reason = "broken symlink"
-            elif stat.st_size > self.max_bytes:
-                reason = f"oversized: {stat.st_size} bytes, over the limit of {self.max_bytes}"
+            elif file.size_bytes > self.max_bytes:
+                reason = f"oversized: {file.size_bytes} bytes, over the limit of {self.max_bytes}"
             else:
                 with open(file.path, "rb") as f:
                     data = f.read()
@@ -166,12 +163,12 @@ class InputScan:
             if reason is None and (name, digest) not in known_pairs:
                 decoded = decode_bytes(data)
                 reason = decoded.reason
-            size = stat.st_size if stat else 0
+            size = file.size_bytes or 0
             if reason:
                 quarantined.append((name, size, digest, reason, now))
                 continue
             first_read[digest] = name
-            present.append((name, digest, size, stat.st_mtime_ns))
+            present.append((name, digest, size, file.modified_ns))
             if decoded is not None:
                 docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
                              "encoding": decoded.encoding, "raw_text": decoded.text, "ingested_at": now})
