@@ -26,6 +26,10 @@ from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_project.dbt_project import dbt_project
 
 
+# The events dagster-dbt makes asset materializations and check results from (DbtCoreCliEventMessage).
+RESULT_EVENTS = frozenset({"LogSeedResult", "LogModelResult", "LogSnapshotResult", "LogTestResult"})
+
+
 def invocation_target(context: dg.AssetExecutionContext) -> Path:
     """A target folder per build, named as dagster-dbt names them (<op>-<run id>-<random>), seeded
     with the project's partial_parse.msgpack so dbt skips parsing an unchanged project."""
@@ -46,9 +50,17 @@ def build_in_process(context: dg.AssetExecutionContext, args: list[str]) -> tupl
 
     target = invocation_target(context)
     raw_events: list[dict] = []
+
+    def keep(msg) -> None:
+        # dbt calls back for every event, a few dozen per node, mostly debug ones; converting each
+        # to a dict costs more than the check. Kept: the results dagster-dbt turns into Dagster
+        # events, and the errors a failure reports.
+        if msg.info.name in RESULT_EVENTS or msg.info.level == "error":
+            raw_events.append(msg_to_dict(msg))
+
     project_dir = str(dbt_project.project_dir)
     try:
-        result = dbtRunner(callbacks=[lambda msg: raw_events.append(msg_to_dict(msg))]).invoke([
+        result = dbtRunner(callbacks=[keep]).invoke([
             *args, "--project-dir", project_dir, "--profiles-dir", str(dbt_project.profiles_dir or project_dir),
             "--target-path", str(target), "--log-path", str(target), "--no-send-anonymous-usage-stats",
         ])

@@ -342,3 +342,18 @@ def test_a_failed_document_batch_leaves_the_store_as_it_was_and_the_session_usab
         warehouse.record_documents(iter([docs.tail(3)]), lambda: present)
         assert warehouse.row_count("raw_documents") == 5
 
+
+
+def test_the_in_process_dbt_build_keeps_every_event_dagster_dbt_turns_into_asset_events():
+    # build_in_process converts only the events in RESULT_EVENTS (and errors): if dagster-dbt
+    # made Dagster events from another kind, the filter would drop them without a word.
+    from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
+    from dbt.events import core_types_pb2
+
+    from dagster_project.dbt_runner import RESULT_EVENTS
+
+    names = [n for n in core_types_pb2.DESCRIPTOR.message_types_by_name if not n.endswith("Msg")]
+    used = {n for n in names if DbtCoreCliEventMessage(
+        raw_event={"info": {"name": n}, "data": {"node_info": {"unique_id": "model.live_commerce.articles"}}},
+        event_history_metadata={}).is_result_event}
+    assert len(names) > 100 and used == RESULT_EVENTS
