@@ -97,9 +97,9 @@ DOCS_PER_BATCH = 5000
 
 
 class InputScan:
-    """One pass over ``input_dir``. ``documents()`` yields the new or changed documents, decoded,
-    in batches of RAW_SCHEMA frames (at least one, empty if none); once it is exhausted,
-    ``present`` holds every readable file's name, hash, size and modification time and
+    """One pass over ``input_dir``. ``documents(known, known_stats)`` yields the new or changed
+    documents, decoded, in batches of RAW_SCHEMA frames (at least one, empty if none); once it is
+    exhausted, ``present`` holds every readable file's name, hash, size and modification time and
     ``quarantined`` the files set aside, with the reason. Files whose (source_file, content_hash)
     is in ``known`` are not decoded again; files whose size and modification time match their row
     in ``known_stats`` (a PRESENT_SCHEMA frame from the last run) are not even read."""
