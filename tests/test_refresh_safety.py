@@ -277,9 +277,18 @@ def test_a_refresh_waiting_for_the_lock_reads_the_folder_as_it_is_when_it_gets_t
     other_run = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(other_run, fcntl.LOCK_EX)
     arrived = "arrived_while_waiting.txt"
+    asked = threading.Event()
+    real_acquire = WarehouseResource.acquire_lock
+
+    def acquire_lock(self, log=None):
+        asked.set()
+        return real_acquire(self, log)
+
+    monkeypatch.setattr(WarehouseResource, "acquire_lock", acquire_lock)
 
     def other_run_ends():
-        time.sleep(1.5)
+        asked.wait(timeout=120)
+        time.sleep(1.0)  # the run has found the lock taken and is waiting
         seed = sorted(SEEDS.iterdir())[0]
         (input_dir / arrived).write_text(seed.read_text(encoding="utf-8") + "\n（记者 王宁）\n", encoding="utf-8")
         fcntl.flock(other_run, fcntl.LOCK_UN)
@@ -341,7 +350,6 @@ def test_a_failed_document_batch_leaves_the_store_as_it_was_and_the_session_usab
         assert warehouse.read_table("document_changes")["generation"].unique().to_list() == [1]
         warehouse.record_documents(iter([docs.tail(3)]), lambda: present)
         assert warehouse.row_count("raw_documents") == 5
-
 
 
 def test_the_in_process_dbt_build_keeps_every_event_dagster_dbt_turns_into_asset_events():
