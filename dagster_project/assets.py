@@ -45,6 +45,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         scan.list_files()
         started = copying.result()
     with warehouse.session():
+        warehouse.claim_build(context.run.run_id)
         known, known_stats = None, None
         fingerprint = pipeline.parser_fingerprint()
         same_parser = warehouse.has_table("parser_state") and \

@@ -39,6 +39,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # a build would make. Otherwise every model is rebuilt from scratch, so no row keeps the
     # logic of an older model and no view is bound to older staging columns.
     # raw_documents records the parser that wrote the staging tables; it is read, not hashed again.
+    warehouse.require_build_of(context.run, "dbt")
     fingerprint = dbt_project_fingerprint(warehouse.read_table("parser_state")["fingerprint"][0])
     same_project = warehouse.has_table("dbt_state", "meta") and \
         warehouse.read_table("dbt_state", schema="meta")["fingerprint"].to_list() == [fingerprint]
@@ -55,6 +56,7 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     prune_invocation_folders(target)
     with warehouse.session(), warehouse.connect() as con:
         warehouse.write_table("dbt_state", pl.DataFrame({"fingerprint": [fingerprint]}), schema="meta")
+        warehouse.mark_dbt_passed()
         for event in events:
             if isinstance(event, dg.Output) and event.output_name.startswith("marts__"):
                 table = event.output_name.split("__", 1)[1]

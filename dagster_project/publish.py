@@ -21,6 +21,7 @@ MARTS = ["articles", "metric_observations", "region_mentions", "company_mentions
           description="The DuckDB file analysts query (LCW_WAREHOUSE), replaced atomically by a fully built and "
                       "checked snapshot. Readers keep the snapshot they opened; a failed run leaves it untouched.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    warehouse.require_build_of(context.run, "published_warehouse", dbt_passed=True)
     gold = gold_files()
     with warehouse.connect() as con:
         counts = {m: con.sql(f"select count(*) from marts.{m}").fetchone()[0] for m in MARTS}

@@ -225,6 +225,43 @@ class WarehouseResource(dg.ConfigurableResource):
 
             yield append
 
+    def claim_build(self, run_id: str) -> None:
+        """Mark the build file as this run's (raw_documents does, right after starting it)."""
+        self.write_table("build_run", pl.DataFrame({"run_id": [run_id], "dbt_passed": [False]}), schema="meta")
+
+    def mark_dbt_passed(self) -> None:
+        with self.connect() as con:
+            con.execute("update meta.build_run set dbt_passed = true")
+
+    def require_build_of(self, run: dg.DagsterRun, step: str, dbt_passed: bool = False) -> None:
+        """Stop ``step`` unless this run started the build file, or the run it re-executes did (and,
+        with ``dbt_passed``, unless dbt built and tested it): a dbt build or a publish chosen alone
+        in the UI would otherwise build into, or publish, whatever file a finished or failed run
+        left there (or a new empty one)."""
+        started_by = {run.run_id, run.parent_run_id, run.root_run_id} - {None}
+        build = Path(self.build_path)
+        # A re-execution holds the refresh lock too, so no other refresh replaces the copy under it.
+        held_before = self.build_path in _HELD_LOCKS
+        self.acquire_lock()
+        owner, passed = None, False
+        if build.exists():
+            with self.connect() as con:
+                if con.sql("select count(*) from duckdb_tables() where schema_name = 'meta' "
+                           "and table_name = 'build_run'").fetchone()[0]:
+                    owner, passed = con.sql("select run_id, dbt_passed from meta.build_run").fetchone()
+        if owner not in started_by or (dbt_passed and not passed):
+            if not held_before:
+                self.release_lock()
+        if owner not in started_by:
+            raise dg.Failure(description=(
+                f"{step} works on the build copy that staging/raw_documents starts in the same run, and this run "
+                f"did not start one ({'no build file' if not build.exists() else 'the build file is from run ' + str(owner)}). "
+                "Run the refresh_warehouse job, or materialize staging/raw_documents and the steps after it "
+                "together with this one."))
+        if dbt_passed and not passed:
+            raise dg.Failure(description=f"{step}: dbt has not built and tested this run's build copy without errors, "
+                                         "so it is not published. Run the refresh_warehouse job again.")
+
     def row_count(self, table: str) -> int:
         with self.connect() as con:
             return con.execute(f"select count(*) from staging.{table}").fetchone()[0]

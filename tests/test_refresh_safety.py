@@ -22,6 +22,7 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_project.assets import raw_documents
 from dagster_project.dbt_assets import dbt_models, models_every_refresh_builds
 from dagster_project.parsing import pipeline
+from dagster_project.publish import published_warehouse
 from dagster_project.resources import WarehouseResource, build_resources
 from dagster_project.settings import REPO_ROOT
 from tests.conftest import SEEDS, query, refresh, staging_store
@@ -172,6 +173,9 @@ def test_a_failing_dbt_test_fails_the_run_and_leaves_the_published_file_byte_for
     materialized = {e.materialization.asset_key.path[-1] for e in result.get_asset_materialization_events()}
     assert "published_warehouse" not in materialized
     assert digest(warehouse) == published
+    # Publishing alone (from the UI) would have renamed the failed run's build copy into place.
+    alone = dg.materialize([published_warehouse], resources=build_resources(published=warehouse), raise_on_error=False)
+    assert not alone.success and digest(warehouse) == published
 
     # The failed run left the file's bad rows in the staging store, and the store already knows the
     # file's new content. The next run parses and rebuilds it anyway: it changed after the snapshot.
@@ -306,6 +310,36 @@ def test_a_refresh_waiting_for_the_lock_reads_the_folder_as_it_is_when_it_gets_t
     assert any("waiting for the refresh" in e.user_message for e in instance.all_logs(result.run_id))
     read = query(staging_store(warehouse), "select source_file from raw_documents where is_current order by 1")
     assert (arrived,) in read and len(read) == 6
+
+
+def test_dbt_or_publish_chosen_alone_refuse_a_build_copy_their_run_did_not_start(workspace, monkeypatch):
+    input_dir, warehouse = workspace
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    published = digest(warehouse)
+    resources = build_resources(published=warehouse)
+    quarantine = get_asset_key_for_model([dbt_models], "quarantine")
+    for assets, selection in (([dbt_models], [quarantine]), ([published_warehouse], None)):
+        result = dg.materialize(assets, selection=selection, resources=resources, raise_on_error=False)
+        assert not result.success
+        failure = result.get_step_failure_events()[0].step_failure_data.user_failure_data
+        assert "staging/raw_documents" in failure.description
+    assert digest(warehouse) == published
+    assert not Path(resources["warehouse"].build_path).exists()  # the dbt subset did not build a stray file
+
+
+def test_a_build_copy_serves_the_run_that_started_it_and_its_re_executions(tmp_path):
+    warehouse = WarehouseResource(published_path=str(tmp_path / "published.duckdb"), build_path=str(tmp_path / "build.duckdb"),
+                                  staging_path=str(tmp_path / "store.duckdb"))
+    warehouse.claim_build("run-a")
+    retry = dg.DagsterRun(job_name="refresh_warehouse", run_id="run-b", parent_run_id="run-a", root_run_id="run-a")
+    other = dg.DagsterRun(job_name="refresh_warehouse", run_id="run-c")
+    warehouse.require_build_of(retry, "dbt")
+    with pytest.raises(dg.Failure, match="from run run-a"):
+        warehouse.require_build_of(other, "dbt")
+    with pytest.raises(dg.Failure, match="has not built and tested"):
+        warehouse.require_build_of(retry, "published_warehouse", dbt_passed=True)
+    warehouse.mark_dbt_passed()
+    warehouse.require_build_of(retry, "published_warehouse", dbt_passed=True)
 
 
 def test_a_session_shares_one_connection_and_keeps_the_build_file_in_place(tmp_path):
