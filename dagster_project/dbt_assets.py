@@ -39,10 +39,11 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     # a build would make. Otherwise every model is rebuilt from scratch, so no row keeps the
     # logic of an older model and no view is bound to older staging columns.
     # raw_documents records the parser that wrote the staging tables; it is read, not hashed again.
-    warehouse.require_build_of(context.run, "dbt")
-    fingerprint = dbt_project_fingerprint(warehouse.read_table("parser_state")["fingerprint"][0])
-    same_project = warehouse.has_table("dbt_state", "meta") and \
-        warehouse.read_table("dbt_state", schema="meta")["fingerprint"].to_list() == [fingerprint]
+    warehouse.require_build_of(context.run, "dbt")  # before a session, which would create a missing build file
+    with warehouse.session():
+        fingerprint = dbt_project_fingerprint(warehouse.read_table("parser_state")["fingerprint"][0])
+        same_project = warehouse.has_table("dbt_state", "meta") and \
+            warehouse.read_table("dbt_state", schema="meta")["fingerprint"].to_list() == [fingerprint]
     if not same_project:
         context.log.info("dbt project or parser changed since this warehouse was built (or first build): --full-refresh")
     args = dbt_build_args(same_project, context.is_subset)

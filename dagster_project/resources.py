@@ -245,22 +245,24 @@ class WarehouseResource(dg.ConfigurableResource):
         self.acquire_lock()
         owner, passed = None, False
         if build.exists():
-            with self.connect() as con:
-                if con.sql("select count(*) from duckdb_tables() where schema_name = 'meta' "
-                           "and table_name = 'build_run'").fetchone()[0]:
-                    owner, passed = con.sql("select run_id, dbt_passed from meta.build_run").fetchone()
-        if owner not in started_by or (dbt_passed and not passed):
-            if not held_before:
-                self.release_lock()
+            with self.session():
+                if self.has_table("build_run", "meta"):
+                    owner, passed = self.read_table("build_run", schema="meta").row(0)
         if owner not in started_by:
-            raise dg.Failure(description=(
-                f"{step} works on the build copy that staging/raw_documents starts in the same run, and this run "
-                f"did not start one ({'no build file' if not build.exists() else 'the build file is from run ' + str(owner)}). "
-                "Run the refresh_warehouse job, or materialize staging/raw_documents and the steps after it "
-                "together with this one."))
-        if dbt_passed and not passed:
-            raise dg.Failure(description=f"{step}: dbt has not built and tested this run's build copy without errors, "
-                                         "so it is not published. Run the refresh_warehouse job again.")
+            found = f"the build file is from run {owner}" if owner else \
+                "the build file names no run" if build.exists() else "no build file"
+            problem = (f"{step} works on the build copy that staging/raw_documents starts in the same run, and this "
+                       f"run did not start one ({found}). "
+                       "Run the refresh_warehouse job, or materialize staging/raw_documents and the steps after it "
+                       "together with this one.")
+        elif dbt_passed and not passed:
+            problem = (f"{step}: dbt has not built and tested this run's build copy without errors, so it is not "
+                       "published. Run the refresh_warehouse job again.")
+        else:
+            return
+        if not held_before:
+            self.release_lock()
+        raise dg.Failure(description=problem)
 
     def row_count(self, table: str) -> int:
         with self.connect() as con:
