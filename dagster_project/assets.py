@@ -29,14 +29,26 @@ def _preview(frame: pl.DataFrame, columns: list[str], n: int = 5) -> dg.Metadata
     return dg.MetadataValue.md(markdown_table(shown.columns, shown.iter_rows()))
 
 
-@dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"},
-          description="Every version of every readable input file (name, size, SHA-256, encoding, decoded text, "
-                      "is_current), in the staging store. Only new or changed files are decoded (staging.file_stats "
-                      "keeps each file's size and modification time, so an untouched file is not even read); "
-                      "staging.document_changes logs every change by generation, meta.pending_files (in the build "
-                      "file) lists the files changed since the published snapshot, which the next steps parse and "
-                      "rebuild, and staging.quarantine the files set aside with the reason.")
-def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+RAW_DOCUMENTS = dg.AssetKey([*STAGING, "raw_documents"])
+QUARANTINE = dg.AssetKey([*STAGING, "quarantine"])
+
+
+# staging.quarantine is written in the same step (dbt's source `staging.quarantine` feeds the
+# quarantine mart), so it is this step's second asset: lineage and "downstream" selections reach it.
+@dg.multi_asset(name="raw_documents", specs=[
+    dg.AssetSpec(RAW_DOCUMENTS, group_name=GROUP, kinds={"polars", "duckdb"},
+                 description="Every version of every readable input file (name, size, SHA-256, encoding, decoded "
+                             "text, is_current), in the staging store. Only new or changed files are decoded "
+                             "(staging.file_stats keeps each file's size and modification time, so an untouched file "
+                             "is not even read); staging.document_changes logs every change by generation, "
+                             "meta.pending_files (in the build file) lists the files changed since the published "
+                             "snapshot, which the next steps parse and rebuild."),
+    dg.AssetSpec(QUARANTINE, group_name=GROUP, kinds={"duckdb"},
+                 description="Input files set aside, with the reason (empty, oversized, binary, undecodable, no Chinese "
+                             "text, a duplicate of another file, a symlink out of the folder), in the staging store; "
+                             "written by the same step as raw_documents."),
+])
+def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     warehouse.acquire_lock(context.log)  # before listing: a run waiting for the lock would list a stale folder
     scan = pipeline.InputScan(input_dir(), max_file_bytes())
     with ThreadPoolExecutor(1) as pool:
@@ -75,7 +87,7 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     for row in quarantined.iter_rows(named=True):
         context.log.warning(f"quarantined {row['source_file']}: {row['reason']}")
     counts = dict(changes.group_by("change").len().iter_rows())
-    return dg.MaterializeResult(metadata={
+    yield dg.MaterializeResult(asset_key=RAW_DOCUMENTS, metadata={
         "dagster/row_count": present.height,
         "dagster/column_schema": column_schema(pl.DataFrame(schema=pipeline.RAW_SCHEMA)),
         "input_dir": str(input_dir()),
@@ -86,13 +98,16 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         "snapshot_generation": snapshot_generation if snapshot_generation is not None else "none (started empty)",
         "files_to_rebuild": pending,
         "quarantined_files": quarantined.height,
-        "quarantine": _preview(quarantined, ["source_file", "reason"], 20),
         "encodings": dg.MetadataValue.json(dict(encodings)),
+    })
+    yield dg.MaterializeResult(asset_key=QUARANTINE, metadata={
+        "dagster/row_count": quarantined.height,
+        "quarantine": _preview(quarantined, ["source_file", "reason"], 20),
     })
 
 
 # After raw_documents, which starts the run's build copy of the warehouse.
-@dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"duckdb"}, deps=[raw_documents],
+@dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"duckdb"}, deps=[RAW_DOCUMENTS],
           description="China's administrative divisions from reference/admin_divisions.csv (see reference/SOURCES.md).")
 def admin_divisions(warehouse: WarehouseResource) -> dg.MaterializeResult:
     frame = pl.read_csv(REFERENCE_DIR / "admin_divisions.csv", schema_overrides={"code": pl.String, "parent_code": pl.String})
@@ -102,7 +117,7 @@ def admin_divisions(warehouse: WarehouseResource) -> dg.MaterializeResult:
                                           "levels": dg.MetadataValue.json(dict(frame.group_by("level").len().iter_rows()))})
 
 
-@dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"}, deps=[raw_documents],
+@dg.asset(key_prefix=STAGING, group_name=GROUP, kinds={"polars", "duckdb"}, deps=[RAW_DOCUMENTS],
           description="Articles: files cleaned (mojibake repair, pinyin glosses, Traditional->Simplified, NFKC, "
                       "page furniture) and split, with title, publisher, date, authors and the live-commerce score.")
 def articles(warehouse: WarehouseResource) -> dg.MaterializeResult:
