@@ -230,6 +230,7 @@ class WarehouseResource(dg.ConfigurableResource):
         self.write_table("build_run", pl.DataFrame({"run_id": [run_id], "dbt_passed": [False]}), schema="meta")
 
     def mark_dbt_passed(self) -> None:
+        """dbt built, without errors, every model a refresh builds into this copy, and tested them."""
         with self.connect() as con:
             con.execute("update meta.build_run set dbt_passed = true")
 
@@ -256,8 +257,9 @@ class WarehouseResource(dg.ConfigurableResource):
                        "Run the refresh_warehouse job, or materialize staging/raw_documents and the steps after it "
                        "together with this one.")
         elif dbt_passed and not passed:
-            problem = (f"{step}: dbt has not built and tested this run's build copy without errors, so it is not "
-                       "published. Run the refresh_warehouse job again.")
+            problem = (f"{step}: dbt has not built and tested every mart of this run's build copy without errors "
+                       "(a failed build, or a selection that left marts out), so it is not published. "
+                       "Run the refresh_warehouse job again.")
         else:
             return
         if not held_before:

@@ -21,6 +21,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.assets import raw_documents
 from dagster_project.dbt_assets import dbt_models, models_every_refresh_builds
+from dagster_project.definitions import build_definitions
 from dagster_project.parsing import pipeline
 from dagster_project.publish import published_warehouse
 from dagster_project.resources import WarehouseResource, build_resources
@@ -327,6 +328,35 @@ def test_dbt_or_publish_chosen_alone_refuse_a_build_copy_their_run_did_not_start
     assert not Path(resources["warehouse"].build_path).exists()  # the dbt subset did not build a stray file
 
 
+def test_a_selection_that_leaves_out_a_mart_is_not_published(workspace, monkeypatch):
+    # Chosen in the UI: everything after ingest, seeds, views and reference tables left out (a
+    # subset, so dbt runs through the CLI with Dagster's selection). Without the quarantine mart
+    # the snapshot would list the quarantine of the last refresh beside this one's articles.
+    input_dir, warehouse = workspace
+    assert refresh(input_dir, warehouse, monkeypatch).success
+    published = digest(warehouse)
+    (input_dir / "empty.txt").write_bytes(b"")
+    (input_dir / "new.txt").write_text("2025年杭州直播电商交易额达到5000亿元。\n" * 3, encoding="utf-8")
+    defs = build_definitions(build_resources(published=warehouse))
+    job, graph = defs.resolve_job_def("refresh_warehouse"), defs.resolve_asset_graph()
+    after_ingest = dg.AssetSelection.assets(raw_documents).downstream()
+    quarantine_mart = get_asset_key_for_model([dbt_models], "quarantine")
+    assert quarantine_mart in after_ingest.resolve(graph)  # staging/quarantine is raw_documents' second asset
+
+    partial = job.execute_in_process(asset_selection=list((after_ingest - dg.AssetSelection.assets(quarantine_mart))
+                                                          .resolve(graph)), raise_on_error=False)
+    assert not partial.success
+    failure = next(e for e in partial.get_step_failure_events() if e.step_key == "published_warehouse")
+    assert "left marts out" in failure.step_failure_data.user_failure_data.description
+    assert digest(warehouse) == published
+
+    whole = job.execute_in_process(asset_selection=list(after_ingest.resolve(graph)), raise_on_error=False)
+    assert whole.success
+    assert query(warehouse, "select distinct value from marts.metric_observations where source_file = 'new.txt'") \
+        == [(500000000000,)]
+    assert query(warehouse, "select reason from marts.quarantine where source_file = 'empty.txt'") == [("empty file",)]
+
+
 def test_a_build_copy_serves_the_run_that_started_it_and_its_re_executions(tmp_path):
     warehouse = WarehouseResource(published_path=str(tmp_path / "published.duckdb"), build_path=str(tmp_path / "build.duckdb"),
                                   staging_path=str(tmp_path / "store.duckdb"))
@@ -336,7 +366,7 @@ def test_a_build_copy_serves_the_run_that_started_it_and_its_re_executions(tmp_p
     warehouse.require_build_of(retry, "dbt")
     with pytest.raises(dg.Failure, match="from run run-a"):
         warehouse.require_build_of(other, "dbt")
-    with pytest.raises(dg.Failure, match="has not built and tested"):
+    with pytest.raises(dg.Failure, match="has not built and tested every mart"):
         warehouse.require_build_of(retry, "published_warehouse", dbt_passed=True)
     warehouse.mark_dbt_passed()
     warehouse.require_build_of(retry, "published_warehouse", dbt_passed=True)
