@@ -8,7 +8,7 @@ import polars as pl
 
 from dagster_project.markdown import markdown_table
 from dagster_project.parsing.parallel import chunk_files
-from dagster_project.resources import WarehouseResource
+from dagster_project.resources import WarehouseResource, sql_string
 from dagster_project.schemas import STAGING_SCHEMAS
 
 SAMPLE_ROWS = 10
@@ -46,16 +46,25 @@ def merge_results(results: list[tuple[bool, dict]]) -> tuple[bool, dict]:
 PER_FILE_TABLES = {"raw_documents", "articles", "sentences", "metric_observations", "entity_mentions"}
 
 
+def declared_columns(schema: type[pa.DataFrameModel]) -> str:
+    """A select list of the columns ``schema`` declares, of those the table has. The models are not
+    strict, so the others are never looked at (at 100k articles, reading every column of the
+    mention table took ten times as long as reading these); a declared column the table lacks is
+    left for Pandera to report."""
+    return f"columns(c -> c in ({', '.join(sql_string(name) for name in schema.to_schema().columns)}))"
+
+
 def _make_check(table: str, schema: type[pa.DataFrameModel]) -> dg.AssetChecksDefinition:
     scope = "the rows of the files this refresh parsed" if table in PER_FILE_TABLES else "every row"
+    columns = declared_columns(schema)
     @dg.asset_check(asset=dg.AssetKey(["staging", table]), name=f"pandera_{table}", blocking=True,
                     description=f"Pandera model {schema.__name__} over {scope} of staging.{table}.")
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         if table not in PER_FILE_TABLES:
-            passed, metadata = validate_frame(schema, warehouse.read_table(table))
+            passed, metadata = validate_frame(schema, warehouse.read_table(table, columns))
             return dg.AssetCheckResult(passed=passed, metadata=metadata)
         with warehouse.session():  # a chunk of files at a time: a full refresh checks the whole corpus
-            results = [validate_frame(schema, warehouse.read_files(table, "*", files))
+            results = [validate_frame(schema, warehouse.read_files(table, columns, files))
                        for files in chunk_files(warehouse.pending_files(), parallel=False)]
         passed, metadata = merge_results(results)
         return dg.AssetCheckResult(passed=passed, metadata=metadata)

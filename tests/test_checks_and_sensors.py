@@ -4,8 +4,9 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
-from dagster_project.checks import validate_frame
-from dagster_project.schemas import MetricObservations
+from dagster_project.checks import declared_columns, validate_frame
+from dagster_project.resources import WarehouseResource
+from dagster_project.schemas import EntityMentions, MetricObservations
 from dagster_project.sensors import input_folder_sensor
 
 
@@ -44,3 +45,19 @@ def test_sensor_requests_a_run_for_a_new_file_and_none_for_an_unchanged_folder(t
         ctx = dg.build_sensor_context(instance=instance, cursor=first.run_key)
         second = input_folder_sensor(ctx)
         assert isinstance(second, dg.RunRequest) and second.run_key != first.run_key
+
+
+def test_a_check_reads_the_declared_columns_and_still_reports_a_missing_one(tmp_path):
+    warehouse = WarehouseResource(published_path=str(tmp_path / "published.duckdb"), build_path=str(tmp_path / "build.duckdb"),
+                                  staging_path=str(tmp_path / "store.duckdb"))
+    good = pl.DataFrame({"source_file": ["a.txt"], "article_seq": pl.Series([1], dtype=pl.Int32), "kind": ["region"],
+                         "name": ["杭州"], "char_start": [0], "char_end": [2], "evidence": ["杭州直播电商"]})
+    with warehouse.session():
+        warehouse.write_table("entity_mentions", good)
+        read = warehouse.read_table("entity_mentions", declared_columns(EntityMentions))
+        warehouse.write_table("entity_mentions", good.drop("kind"))
+        lacking = warehouse.read_table("entity_mentions", declared_columns(EntityMentions))
+    assert read.columns == [c for c in good.columns if c != "evidence"]
+    assert validate_frame(EntityMentions, read)[0]
+    passed, metadata = validate_frame(EntityMentions, lacking)
+    assert not passed and "kind" in metadata["failure_sample"].value
