@@ -31,7 +31,7 @@ STAGES = {
 }
 COLUMNS = ["articles", "files", "mb", "full_refresh_s", "ingest_s", "clean_s", "extract_s", "validate_s", "dbt_s",
            "publish_s", "clean_mb_per_s", "extract_mb_per_s", "parse_mb_per_s", "peak_rss_mb", "plus_1pct_refresh_s", "plus_1pct_share",
-           "plus_1pct_new_process_s", "plus_1pct_new_process_share", "warehouse_mb", "staging_mb", "recall"]
+           "plus_1pct_new_process_s", "plus_1pct_new_process_share", "plus_1pct_new_process_no_home_s", "warehouse_mb", "staging_mb", "recall"]
 
 
 def stage_times(durations: dict[str, float]) -> dict[str, float]:
@@ -112,8 +112,12 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     # schedule and the sensor run it: it also pays for starting Python and importing Dagster and dbt.
     published_after_plus = work / "after_plus.duckdb"
     os.replace(warehouse, published_after_plus)
-    shutil.copy2(after_full, warehouse)
-    shutil.copy2(store_after_full, store)
+
+    def from_after_full() -> None:
+        shutil.copy2(after_full, warehouse)
+        shutil.copy2(store_after_full, store)
+        os.sync()
+
     # It records the run in its own DAGSTER_HOME, as a scheduled run does, so that its steps and
     # the time before and after the run can be read back.
     home = work / "dagster_home"
@@ -121,21 +125,18 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     shutil.copy(ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
     with dg.DagsterInstance.from_config(str(home)):
         pass  # creates the instance's storage, which a scheduled run finds in place
-    env = {**os.environ, "DAGSTER_HOME": str(home), "LCW_INPUT_DIR": str(input_dir), "LCW_WAREHOUSE": str(warehouse),
+    env = {**os.environ, "LCW_INPUT_DIR": str(input_dir), "LCW_WAREHOUSE": str(warehouse),
            "LCW_BUILD_WAREHOUSE": str(build), "LCW_STAGING_STORE": str(store)}
-    os.sync()
-    started_at, t2 = time.time(), time.perf_counter()
-    # Its output goes to a file, not a pipe: a process that outlives it (a `tail -F` of Dagster's log
-    # capture did, when this benchmark ran as a background job, see cli.default_stop_signals) must
-    # not keep the benchmark reading a pipe after the refresh has exited.
-    output = work / "lcw_refresh.log"
-    with open(output, "w") as log:
-        fresh = subprocess.run([str(Path(sys.executable).parent / "lcw"), "refresh"], env=env, cwd=ROOT,
-                               stdout=log, stderr=subprocess.STDOUT)
-    plus_new_process, ended_at = time.perf_counter() - t2, time.time()
-    assert fresh.returncode == 0, f"+1 % refresh in a new process failed: {output.read_text()[-2000:]}"
-    phases = new_process_phases(home, started_at, ended_at)
+    env.pop("DAGSTER_HOME", None)
+    from_after_full()
+    started_at = time.time()
+    plus_new_process = refresh_in_new_process({**env, "DAGSTER_HOME": str(home)}, work / "lcw_refresh.log")
+    phases = new_process_phases(home, started_at, time.time())
     print("+1 % refresh in a new process:", json.dumps(phases), file=sys.stderr)
+    # Once more without DAGSTER_HOME: Dagster keeps the run's events in memory instead of writing
+    # each to its SQLite storage, so the difference is what that record costs.
+    from_after_full()
+    plus_no_instance = refresh_in_new_process(env, work / "lcw_refresh_no_home.log")
     os.replace(published_after_plus, warehouse)  # recall below is read from the in-process run's result
 
     rss_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
@@ -146,11 +147,26 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
            "parse_mb_per_s": round(size / 1e6 / max(1e-9, stages["clean"] + stages["extract"]), 2),
            "peak_rss_mb": round(rss_kb / 1024), "plus_1pct_refresh_s": round(plus, 1),
            "plus_1pct_share": round(plus / full, 3), "plus_1pct_new_process_s": round(plus_new_process, 1),
-           "plus_1pct_new_process_share": round(plus_new_process / full, 3), "warehouse_mb": round(warehouse_mb),
+           "plus_1pct_new_process_share": round(plus_new_process / full, 3),
+           "plus_1pct_new_process_no_home_s": round(plus_no_instance, 1), "warehouse_mb": round(warehouse_mb),
            "staging_mb": round(staging_mb), "recall": answer_key_recall(warehouse, corpus.parent / f"{corpus.name}.answer_key.jsonl"),
            "plus_1pct_steps": plus_steps, "plus_1pct_new_process_phases": phases}
     shutil.rmtree(work, ignore_errors=True)
     return row
+
+
+def refresh_in_new_process(env: dict, output: Path) -> float:
+    """Seconds of `lcw refresh` in a new process with ``env``."""
+    # Its output goes to a file, not a pipe: a process that outlives it (a `tail -F` of Dagster's log
+    # capture did, when this benchmark ran as a background job, see cli.default_stop_signals) must
+    # not keep the benchmark reading a pipe after the refresh has exited.
+    started = time.perf_counter()
+    with open(output, "w") as log:
+        fresh = subprocess.run([str(Path(sys.executable).parent / "lcw"), "refresh"], env=env, cwd=ROOT,
+                               stdout=log, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - started
+    assert fresh.returncode == 0, f"+1 % refresh in a new process failed: {output.read_text()[-2000:]}"
+    return seconds
 
 
 def new_process_phases(home: Path, started_at: float, ended_at: float) -> dict:
@@ -188,7 +204,9 @@ def write_docs(rows: list[dict], command: str) -> None:
              "articles to the warehouse of the full refresh and runs the job again, once in the benchmark's "
              "own process (Python modules already imported) and once from the same starting point in a new "
              "process (`lcw refresh` with a DAGSTER_HOME of its own, as the schedule, the sensor and the CLI "
-             "start it); recall is the share "
+             "start it), and again in a new process without DAGSTER_HOME (Dagster then keeps the run's events in "
+             "memory instead of writing each to the instance's SQLite files: the difference is what that record "
+             "costs); recall is the share "
              "of the generator's answer-key figures found in `marts.metric_observations`; warehouse_mb is the "
              "published file after the full refresh (a refresh copies it) and staging_mb the staging store beside "
              "it (updated in place). Before each timed "
