@@ -22,3 +22,13 @@ def test_one_benchmark_size_runs_and_reports_every_column(tmp_path):
                    "peak_rss_mb", "parse_mb_per_s"):
         assert row[column] > 0, column
     assert row["recall"] >= 0.95
+
+
+def test_every_step_of_the_refresh_job_counts_in_one_stage():
+    from bench.run import STAGES, UNTIMED_STEPS, stage_of
+    from dagster_project.definitions import defs
+
+    steps = {node.name for node in defs.resolve_job_def("refresh_warehouse").graph.nodes}
+    assert {step for step in steps if stage_of(step) is None} == UNTIMED_STEPS
+    assert {step for named in STAGES.values() for step in named} <= steps
+    assert stage_of("staging__articles_pandera_articles") == "validate" and stage_of("raw_documents") == "ingest"
