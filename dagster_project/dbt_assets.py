@@ -56,16 +56,26 @@ def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse
     keep_partial_parse(target)
     prune_invocation_folders(target)
     with warehouse.session(), warehouse.connect() as con:
-        warehouse.write_table("dbt_state", pl.DataFrame({"fingerprint": [fingerprint]}), schema="meta")
-        # A subset that left out a mart the refresh rebuilds leaves it holding the old rows of the
-        # changed files beside marts that hold the new ones: not a snapshot to publish.
-        if not context.is_subset or set(built_every_refresh()) <= set(context.selected_asset_keys):
+        if built_whole_refresh(context, same_project):
+            warehouse.write_table("dbt_state", pl.DataFrame({"fingerprint": [fingerprint]}), schema="meta")
             warehouse.mark_dbt_passed()
         for event in events:
             if isinstance(event, dg.Output) and event.output_name.startswith("marts__"):
                 table = event.output_name.split("__", 1)[1]
                 event = event.with_metadata({**event.metadata, **mart_metadata(con, table)})
             yield event
+
+
+def built_whole_refresh(context: dg.AssetExecutionContext, same_project: bool) -> bool:
+    """Whether this dbt step built what a refresh must, so the copy may be published and its
+    dbt_state says it is built by this project. A subset that left out a mart the refresh rebuilds
+    leaves it holding the old rows of the changed files beside marts with the new ones; after a
+    change to the project or the parser, a subset leaves the seeds, views and reference tables it
+    did not select as the old project made them, and recording the new digest would keep the next
+    refreshes from rebuilding them."""
+    if not context.is_subset:
+        return True
+    return same_project and set(built_every_refresh()) <= set(context.selected_asset_keys)
 
 
 @contextmanager

@@ -258,7 +258,8 @@ class WarehouseResource(dg.ConfigurableResource):
                        "together with this one.")
         elif dbt_passed and not passed:
             problem = (f"{step}: dbt has not built and tested every mart of this run's build copy without errors "
-                       "(a failed build, or a selection that left marts out), so it is not published. "
+                       "(a failed build, a selection that left marts out, or a selection after a change to the "
+                       "dbt project or the parser), so it is not published. "
                        "Run the refresh_warehouse job again.")
         else:
             return

@@ -20,6 +20,7 @@ import pytest
 from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.assets import raw_documents
+from dagster_project import dbt_assets
 from dagster_project.dbt_assets import dbt_models, models_every_refresh_builds
 from dagster_project.definitions import build_definitions
 from dagster_project.parsing import pipeline
@@ -355,6 +356,19 @@ def test_a_selection_that_leaves_out_a_mart_is_not_published(workspace, monkeypa
     assert query(warehouse, "select distinct value from marts.metric_observations where source_file = 'new.txt'") \
         == [(500000000000,)]
     assert query(warehouse, "select reason from marts.quarantine where source_file = 'empty.txt'") == [("empty file",)]
+
+    # After a change to the dbt project or the parser, the same selection leaves seeds, views and
+    # reference tables as the old project made them: not published, and the build copy keeps the
+    # old project's digest, so the next whole refresh still rebuilds everything.
+    built_by = query(warehouse, "select fingerprint from meta.dbt_state")
+    real = dbt_assets.dbt_project_fingerprint
+    monkeypatch.setattr(dbt_assets, "dbt_project_fingerprint", lambda parser: "changed " + real(parser))
+    after_change = job.execute_in_process(asset_selection=list(after_ingest.resolve(graph)), raise_on_error=False)
+    assert not after_change.success
+    failure = next(e for e in after_change.get_step_failure_events() if e.step_key == "published_warehouse")
+    assert "after a change to the dbt project" in failure.step_failure_data.user_failure_data.description
+    assert query(Path(build_resources(published=warehouse)["warehouse"].build_path),
+                 "select fingerprint from meta.dbt_state") == built_by
 
 
 def test_a_build_copy_serves_the_run_that_started_it_and_its_re_executions(tmp_path):
