@@ -46,8 +46,9 @@ def stage_of(step_key: str) -> str | None:
 def stage_times(durations: dict[str, float]) -> dict[str, float]:
     out = dict.fromkeys(STAGES, 0.0)
     for step_key, seconds in durations.items():
-        if stage_of(step_key):
-            out[stage_of(step_key)] += seconds
+        stage = stage_of(step_key)
+        if stage:
+            out[stage] += seconds
     return out
 
 
@@ -145,7 +146,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     # Once more without DAGSTER_HOME: Dagster keeps the run's events in memory instead of writing
     # each to its SQLite storage, so the difference is what that record costs.
     from_after_full()
-    plus_no_instance = refresh_in_new_process(env, work / "lcw_refresh_no_home.log")
+    plus_no_home = refresh_in_new_process(env, work / "lcw_refresh_no_home.log")
     os.replace(published_after_plus, warehouse)  # recall below is read from the in-process run's result
 
     rss_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
@@ -157,7 +158,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
            "peak_rss_mb": round(rss_kb / 1024), "plus_1pct_refresh_s": round(plus, 1),
            "plus_1pct_share": round(plus / full, 3), "plus_1pct_new_process_s": round(plus_new_process, 1),
            "plus_1pct_new_process_share": round(plus_new_process / full, 3),
-           "plus_1pct_new_process_no_home_s": round(plus_no_instance, 1), "warehouse_mb": round(warehouse_mb),
+           "plus_1pct_new_process_no_home_s": round(plus_no_home, 1), "warehouse_mb": round(warehouse_mb),
            "staging_mb": round(staging_mb), "recall": answer_key_recall(warehouse, corpus.parent / f"{corpus.name}.answer_key.jsonl"),
            "plus_1pct_steps": plus_steps, "plus_1pct_new_process_phases": phases}
     shutil.rmtree(work, ignore_errors=True)
