@@ -109,8 +109,11 @@ def test_every_kind_of_bad_input_is_quarantined_and_the_rest_published(workspace
     outside.write_text("杭州直播电商", encoding="utf-8")
     (input_dir / "link.txt").symlink_to(outside)
 
-    assert refresh(input_dir, warehouse, monkeypatch).success
+    result = refresh(input_dir, warehouse, monkeypatch)
+    assert result.success
     reasons = dict(query(warehouse, "select source_file, reason from marts.quarantine"))
+    checked = {e.check_name: e for e in result.get_asset_check_evaluations()}["pandera_quarantine"]
+    assert checked.passed and checked.metadata["rows_checked"].value == len(reasons) == 8
     assert reasons["empty.txt"] == "empty file"
     assert reasons["report.pdf"] == "binary file (PDF)"
     assert reasons["photo.png"] == "binary file (PNG image)"
