@@ -97,7 +97,6 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         "reparsed_all": not same_parser,
         "snapshot_generation": snapshot_generation if snapshot_generation is not None else "none (started empty)",
         "files_to_rebuild": pending,
-        "quarantined_files": quarantined.height,
         "encodings": dg.MetadataValue.json(dict(encodings)),
     })
     yield dg.MaterializeResult(asset_key=QUARANTINE, metadata={
