@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from dataclasses import dataclass
 import json
 import os
 from datetime import datetime, timezone
@@ -45,18 +44,16 @@ def parser_fingerprint() -> str:
     return digest.hexdigest()
 
 
-@dataclass(frozen=True)
-class InputFile:
-    name: str  # path relative to the input folder, with forward slashes
-    path: str
-    is_symlink: bool
-    size_bytes: int | None  # of a symlink's target; None when the target is gone
-    modified_ns: int | None
+# source_file: the path relative to the input folder, with forward slashes; size_bytes: of a
+# symlink's target, null when the target is gone.
+LISTING_SCHEMA = {"source_file": pl.String, "path": pl.String, "is_symlink": pl.Boolean, "size_bytes": pl.Int64,
+                  "modified_ns": pl.Int64}
 
 
-def list_input_files(input_dir: Path) -> list[InputFile]:
+def list_input_files(input_dir: Path) -> pl.DataFrame:
     """Every file under ``input_dir`` (hidden ones excepted), by name, with its size and modification
-    time. Directory entries carry their type, so only the stat is a system call per file."""
+    time (LISTING_SCHEMA). Directory entries carry their type, so only the stat is a system call per
+    file; the rows are plain tuples, a frame is made of them at once."""
     out, stack = [], [(str(input_dir), "")]
     while stack:
         folder, prefix = stack.pop()
@@ -72,8 +69,8 @@ def list_input_files(input_dir: Path) -> list[InputFile]:
                         size, modified = stat.st_size, stat.st_mtime_ns
                     except FileNotFoundError:
                         size = modified = None
-                    out.append(InputFile(prefix + entry.name, entry.path, entry.is_symlink(), size, modified))
-    return sorted(out, key=lambda f: f.name)
+                    out.append((prefix + entry.name, entry.path, entry.is_symlink(), size, modified))
+    return pl.DataFrame(out, schema=LISTING_SCHEMA, orient="row").sort("source_file")
 
 
 PRESENT_SCHEMA = {"source_file": pl.String, "content_hash": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64}
@@ -108,13 +105,13 @@ class InputScan:
         self.input_dir, self.max_bytes = input_dir, max_bytes
         self.present: pl.DataFrame | None = None
         self.quarantined: pl.DataFrame | None = None
-        self._files: list[InputFile] | None = None
+        self._listing: pl.DataFrame | None = None
 
     def list_files(self) -> None:
         """List and stat the folder's files, if not done yet: ``documents()`` does it, or call it
         first to overlap the listing with other work."""
-        if self._files is None:
-            self._files = list_input_files(self.input_dir)
+        if self._listing is None:
+            self._listing = list_input_files(self.input_dir)
 
     def documents(self, known: pl.DataFrame | None = None,
                   known_stats: pl.DataFrame | None = None) -> Iterator[pl.DataFrame]:
@@ -124,37 +121,32 @@ class InputScan:
         docs, present, quarantined, batch_bytes = [], [], [], 0
         root = self.input_dir.resolve()
         self.list_files()
-        files = self._files
-        listing = pl.DataFrame([(f.name, f.size_bytes, f.modified_ns, f.is_symlink) for f in files], orient="row",
-                               schema={"source_file": pl.String, "size_bytes": pl.Int64, "modified_ns": pl.Int64,
-                                       "is_symlink": pl.Boolean})
-        listing = listing.with_columns(content_hash=_unchanged_digests(listing, known, known_stats))
+        listing = self._listing.with_columns(content_hash=_unchanged_digests(self._listing, known, known_stats))
         # Files untouched since the last run are not read again; which of them are duplicates is
         # decided at the end, with the digests of the files read. The first file by name with a
         # digest is kept, the later ones are set aside as its duplicates.
         untouched = (pl.col("content_hash").is_not_null() & ~pl.col("is_symlink")
                      & (pl.col("size_bytes") <= self.max_bytes))
         reused = listing.filter(untouched).select(list(PRESENT_SCHEMA))
-        first_reused = dict(reused.group_by("content_hash").agg(pl.col("source_file").min()).iter_rows())
-        to_read = listing.with_row_index("i").filter(~untouched)
+        first_of_digest = reused.group_by("content_hash").agg(pl.col("source_file").min())
+        first_reused = dict(zip(first_of_digest["content_hash"].to_list(), first_of_digest["source_file"].to_list()))
+        to_read = listing.filter(~untouched)
         # Versions already decoded, among the files that have to be read.
         known_pairs = set(known.filter(pl.col("source_file").is_in(to_read["source_file"].implode())).iter_rows())
         first_read: dict[str | None, str] = {}
         yielded = False
 
-        for i in to_read["i"].to_list():
-            file = files[i]
-            name = file.name
+        for name, path, is_symlink, size_bytes, modified_ns in to_read.select(list(LISTING_SCHEMA)).iter_rows():
             reason, data, decoded, digest = None, b"", None, None
-            resolved = Path(os.path.realpath(file.path)) if file.is_symlink else None
+            resolved = Path(os.path.realpath(path)) if is_symlink else None
             if resolved is not None and not resolved.is_relative_to(root):
                 reason = f"symlink to a file outside the input folder ({resolved})"
-            elif file.size_bytes is None:
+            elif size_bytes is None:
                 reason = "broken symlink"
-            elif file.size_bytes > self.max_bytes:
-                reason = f"oversized: {file.size_bytes} bytes, over the limit of {self.max_bytes}"
+            elif size_bytes > self.max_bytes:
+                reason = f"oversized: {size_bytes} bytes, over the limit of {self.max_bytes}"
             else:
-                with open(file.path, "rb") as f:
+                with open(path, "rb") as f:
                     data = f.read()
                 digest = hashlib.sha256(data).hexdigest() if data else None
             earlier = [n for n in (first_read.get(digest), first_reused.get(digest)) if n is not None and n < name]
@@ -163,12 +155,12 @@ class InputScan:
             if reason is None and (name, digest) not in known_pairs:
                 decoded = decode_bytes(data)
                 reason = decoded.reason
-            size = file.size_bytes or 0
+            size = size_bytes or 0
             if reason:
                 quarantined.append((name, size, digest, reason, now))
                 continue
             first_read[digest] = name
-            present.append((name, digest, size, file.modified_ns))
+            present.append((name, digest, size, modified_ns))
             if decoded is not None:
                 docs.append({"source_file": name, "size_bytes": size, "content_hash": digest,
                              "encoding": decoded.encoding, "raw_text": decoded.text, "ingested_at": now})
