@@ -51,36 +51,16 @@ QUARANTINE = dg.AssetKey([*STAGING, "quarantine"])
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     warehouse.acquire_lock(context.log)  # before listing: a run waiting for the lock would list a stale folder
     scan = pipeline.InputScan(input_dir(), max_file_bytes())
+    store_id = warehouse.staging_store_id()
     with ThreadPoolExecutor(1) as pool:
-        # Copying the published file is I/O outside the GIL: the folder is listed meanwhile.
-        copying = pool.submit(warehouse.start_build, context.log)
-        scan.list_files()
+        # Copying the published file is I/O outside the GIL: the folder is listed and the input
+        # recorded in the store meanwhile, which needs nothing from the build file.
+        copying = pool.submit(warehouse.start_build, context.log, store_id)
+        with warehouse.store_session():
+            changes, present, quarantined, same_parser, encodings = _record_input(context, warehouse, scan)
         started = copying.result()
     with warehouse.session():
         warehouse.claim_build(context.run.run_id)
-        known, known_stats = None, None
-        fingerprint = pipeline.parser_fingerprint()
-        same_parser = warehouse.has_table("parser_state") and \
-            warehouse.read_table("parser_state")["fingerprint"].to_list() == [fingerprint]
-        if same_parser and warehouse.has_table("raw_documents"):
-            known = warehouse.read_table("raw_documents", "source_file, content_hash", "where is_current")
-        elif warehouse.has_table("raw_documents"):
-            context.log.info("parsing code or dictionaries changed: every file is parsed again")
-        if warehouse.has_table("file_stats"):
-            # A file with the size and modification time it had last run is not read again.
-            known_stats = warehouse.read_table("file_stats")
-        encodings: Counter = Counter()
-
-        def counted(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
-            for batch in batches:
-                encodings.update(dict(batch.group_by("encoding").len().iter_rows()))
-                yield batch
-
-        changes = warehouse.record_documents(counted(scan.documents(known, known_stats)), lambda: scan.present)
-        present, quarantined = scan.present, scan.quarantined
-        warehouse.write_table("file_stats", present)
-        warehouse.write_table("quarantine", quarantined)
-        warehouse.write_table("parser_state", pl.DataFrame({"fingerprint": [fingerprint]}))
         # Files a failed run changed in the store after the snapshot are rebuilt too.
         snapshot_generation = warehouse.snapshot_generation()
         pending = warehouse.mark_pending(snapshot_generation)
@@ -103,6 +83,37 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         "dagster/row_count": quarantined.height,
         "quarantine": _preview(quarantined, ["source_file", "reason"], 20),
     })
+
+
+def _record_input(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                  scan: pipeline.InputScan) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, bool, Counter]:
+    """Decode the new and changed files into the store's raw_documents and record the folder's
+    files and the quarantine. Returns the changes, the files present, the files quarantined,
+    whether the parser is the one the store was parsed with, and the new files' encodings."""
+    known, known_stats = None, None
+    encodings: Counter = Counter()
+    fingerprint = pipeline.parser_fingerprint()
+    same_parser = warehouse.has_table("parser_state") and \
+        warehouse.read_table("parser_state")["fingerprint"].to_list() == [fingerprint]
+    if same_parser and warehouse.has_table("raw_documents"):
+        known = warehouse.read_table("raw_documents", "source_file, content_hash", "where is_current")
+    elif warehouse.has_table("raw_documents"):
+        context.log.info("parsing code or dictionaries changed: every file is parsed again")
+    if warehouse.has_table("file_stats"):
+        # A file with the size and modification time it had last run is not read again.
+        known_stats = warehouse.read_table("file_stats")
+
+    def counted(batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+        for batch in batches:
+            encodings.update(dict(batch.group_by("encoding").len().iter_rows()))
+            yield batch
+
+    changes = warehouse.record_documents(counted(scan.documents(known, known_stats)), lambda: scan.present)
+    present, quarantined = scan.present, scan.quarantined
+    warehouse.write_table("file_stats", present)
+    warehouse.write_table("quarantine", quarantined)
+    warehouse.write_table("parser_state", pl.DataFrame({"fingerprint": [fingerprint]}))
+    return changes, present, quarantined, same_parser, encodings
 
 
 # After raw_documents, which starts the run's build copy of the warehouse.

@@ -104,6 +104,24 @@ class WarehouseResource(dg.ConfigurableResource):
             finally:
                 del _SESSIONS[self.build_path]
 
+    @contextmanager
+    def store_session(self) -> Iterator[None]:
+        """Like ``session``, but for the staging store alone (attached as ``staging`` as always; the
+        build file's ``meta`` is out of reach): raw_documents records the input in the store while
+        the published file is being copied to the build file."""
+        if self.build_path in _SESSIONS:
+            raise RuntimeError("a session is already open")
+        con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+        try:
+            con.execute(f"attach {sql_string(self.staging_path)} as staging")
+            _SESSIONS[self.build_path] = con
+            try:
+                yield
+            finally:
+                del _SESSIONS[self.build_path]
+        finally:
+            con.close()
+
     def acquire_lock(self, log=None) -> None:
         """One refresh per warehouse at a time: wait for another run's lock, then take it."""
         if self.build_path in _HELD_LOCKS:
@@ -135,11 +153,12 @@ class WarehouseResource(dg.ConfigurableResource):
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-    def start_build(self, log=None) -> str:
+    def start_build(self, log=None, store_id: str | None = None) -> str:
         """Start the build copy from the published snapshot, discarding leftovers. It starts empty
         when there is no snapshot or the snapshot was not built from this staging store (a store
         deleted or replaced, or a warehouse from before the store): then every file is parsed
-        again and every model rebuilt."""
+        again and every model rebuilt. ``store_id``: the store's, when the caller has it (and
+        works in the store meanwhile, which no second connection may open)."""
         if self.build_path in _SESSIONS:
             raise RuntimeError("start_build replaces the build file: call it outside a session")
         self.acquire_lock(log)
@@ -147,7 +166,7 @@ class WarehouseResource(dg.ConfigurableResource):
         build.parent.mkdir(parents=True, exist_ok=True)
         for leftover in (build, build.with_name(build.name + ".wal")):
             leftover.unlink(missing_ok=True)
-        store_id = self.staging_store_id()
+        store_id = store_id or self.staging_store_id()
         if not published.exists():
             return "started empty"
         shutil.copy2(published, build)
