@@ -31,4 +31,4 @@ def test_every_step_of_the_refresh_job_counts_in_one_stage():
     steps = {node.name for node in defs.resolve_job_def("refresh_warehouse").graph.nodes}
     assert {step for step in steps if stage_of(step) is None} == UNTIMED_STEPS
     assert {step for named in STAGES.values() for step in named} <= steps
-    assert stage_of("staging__articles_pandera_articles") == "validate" and stage_of("raw_documents") == "ingest"
+    assert stage_of("pandera_after_articles") == "validate" and stage_of("raw_documents") == "ingest"
