@@ -26,6 +26,7 @@ from dagster_project.definitions import build_definitions
 from dagster_project.parsing import pipeline
 from dagster_project.publish import published_warehouse
 from dagster_project.resources import WarehouseResource, build_resources
+from dagster_project.schemas import STAGING_SCHEMAS
 from dagster_project.settings import REPO_ROOT
 from tests.conftest import SEEDS, query, refresh, staging_store
 
@@ -112,7 +113,10 @@ def test_every_kind_of_bad_input_is_quarantined_and_the_rest_published(workspace
     result = refresh(input_dir, warehouse, monkeypatch)
     assert result.success
     reasons = dict(query(warehouse, "select source_file, reason from marts.quarantine"))
-    checked = {e.check_name: e for e in result.get_asset_check_evaluations()}["pandera_quarantine"]
+    pandera = [e for e in result.get_asset_check_evaluations() if e.check_name.startswith("pandera_")]
+    assert sorted(e.check_name for e in pandera) == sorted(f"pandera_{table}" for table in STAGING_SCHEMAS)
+    assert all(e.passed for e in pandera)  # each staging table checked once, by the step after the one writing it
+    checked = {e.check_name: e for e in pandera}["pandera_quarantine"]
     assert checked.passed and checked.metadata["rows_checked"].value == len(reasons) == 8
     assert reasons["empty.txt"] == "empty file"
     assert reasons["report.pdf"] == "binary file (PDF)"
