@@ -78,8 +78,9 @@ def _checks_after(step: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
     """The checks of the tables ``step`` writes, in one step: a step of its own per check cost about
     0.1 s whatever it read (Dagster's step events, a connection to the build file)."""
     tables = [key.path[-1] for key in step.keys if key.path[-1] in STAGING_SCHEMAS]
+    step_name = step.node_def.name.removeprefix("staging__")
 
-    @dg.multi_asset_check(specs=[_check_spec(table) for table in tables], name=f"pandera_after_{step.node_def.name.removeprefix('staging__')}",
+    @dg.multi_asset_check(specs=[_check_spec(table) for table in tables], name=f"pandera_after_{step_name}",
                           can_subset=True)
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
         with warehouse.session():
