@@ -4,6 +4,7 @@ beside them."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -32,3 +33,19 @@ def test_every_step_of_the_refresh_job_counts_in_one_stage():
     assert {step for step in steps if stage_of(step) is None} == UNTIMED_STEPS
     assert {step for named in STAGES.values() for step in named} <= steps
     assert stage_of("pandera_after_articles") == "validate" and stage_of("raw_documents") == "ingest"
+
+
+def test_the_memory_peak_sums_a_process_and_its_descendants():
+    from bench.memory import PeakTreeMemory, process_tree, resident_bytes
+
+    assert process_tree(1, {2: 1, 3: 2, 4: 9, 5: 3}) == {1, 2, 3, 5}
+    holder = "import sys, time; block = bytearray(300 * 2**20); print('ready', flush=True); time.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
+    try:
+        with PeakTreeMemory(interval=0.05) as peak:
+            assert child.stdout.readline().strip() == "ready"
+            own = resident_bytes(os.getpid())
+    finally:
+        child.kill()
+        child.wait()
+    assert peak.bytes >= own + 300 * 2**20  # the child's 300 MB block counts beside this process

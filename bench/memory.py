@@ -1,0 +1,82 @@
+"""Peak memory of a process and every process under it (Linux /proc), sampled while a block runs.
+
+A refresh's memory is its own process (dbt runs inside it) plus the parse workers it starts, at
+the same time: the peak of their sum is what the machine must hold. `ru_maxrss` gives each
+process's own peak, not the sum, and a process's RUSAGE_CHILDREN only the largest child's.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+
+
+def parent_pids() -> dict[int, int]:
+    """pid -> parent pid of every process now running."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:  # ended meanwhile
+            continue
+        # After the command name (in parentheses, and it may hold spaces): state, then the parent's pid.
+        parents[int(entry.name)] = int(stat[stat.rindex(b")") + 2:].split()[1])
+    return parents
+
+
+def process_tree(root: int, parents: dict[int, int]) -> set[int]:
+    """``root`` and every process descending from it."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in tree:
+            tree.add(pid)
+            todo += children.get(pid, [])
+    return tree
+
+
+def resident_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as f:
+            return int(f.read().split()[1]) * PAGE_BYTES
+    except OSError:
+        return 0
+
+
+def tree_resident_bytes(root: int) -> int:
+    """Resident memory of ``root`` and its descendants, summed. Pages that forked workers share
+    with their parent count once per process, so the sum errs high, never low."""
+    return sum(resident_bytes(pid) for pid in process_tree(root, parent_pids()))
+
+
+class PeakTreeMemory:
+    """``with PeakTreeMemory() as peak: ...`` then ``peak.bytes``: the largest summed resident
+    memory of this process and its descendants, sampled every ``interval`` seconds in a thread."""
+
+    def __init__(self, interval: float = 0.2, root: int | None = None):
+        self.interval, self.root = interval, root or os.getpid()
+        self.bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.bytes = max(self.bytes, tree_resident_bytes(self.root))
+            if self._stop.wait(self.interval):
+                return
+
+    def __enter__(self) -> "PeakTreeMemory":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.bytes = max(self.bytes, tree_resident_bytes(self.root))
