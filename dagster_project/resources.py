@@ -97,12 +97,8 @@ class WarehouseResource(dg.ConfigurableResource):
         if self.build_path in _SESSIONS:
             yield
             return
-        with self.connect() as con:
-            _SESSIONS[self.build_path] = con
-            try:
-                yield
-            finally:
-                del _SESSIONS[self.build_path]
+        with self.connect() as con, self._held(con):
+            yield
 
     @contextmanager
     def store_session(self) -> Iterator[None]:
@@ -111,16 +107,19 @@ class WarehouseResource(dg.ConfigurableResource):
         the published file is being copied to the build file."""
         if self.build_path in _SESSIONS:
             raise RuntimeError("a session is already open")
-        con = duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
-        try:
+        with _open(":memory:") as con:
             con.execute(f"attach {sql_string(self.staging_path)} as staging")
-            _SESSIONS[self.build_path] = con
-            try:
+            with self._held(con):
                 yield
-            finally:
-                del _SESSIONS[self.build_path]
+
+    @contextmanager
+    def _held(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """``connect()`` hands out ``con`` inside the block."""
+        _SESSIONS[self.build_path] = con
+        try:
+            yield
         finally:
-            con.close()
+            del _SESSIONS[self.build_path]
 
     def acquire_lock(self, log=None) -> None:
         """One refresh per warehouse at a time: wait for another run's lock, then take it."""
