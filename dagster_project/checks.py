@@ -58,14 +58,16 @@ def declared_columns(schema: type[pa.DataFrameModel]) -> str:
     return f"columns(c -> c in ({', '.join(sql_string(name) for name in schema.to_schema().columns)}))"
 
 
-def check_table(warehouse: WarehouseResource, table: str) -> tuple[bool, dict]:
+def check_table(warehouse: WarehouseResource, table: str, pending: list[str]) -> tuple[bool, dict]:
+    """Validate ``table``: every row, or for a per-file table the rows of ``pending`` (the files
+    this refresh parsed)."""
     schema = STAGING_SCHEMAS[table]
     columns = declared_columns(schema)
     if table not in PER_FILE_TABLES:
         return validate_frame(schema, warehouse.read_table(table, columns))
     # A chunk of files at a time: a full refresh checks the whole corpus.
     return merge_results([validate_frame(schema, warehouse.read_files(table, columns, files))
-                          for files in chunk_files(warehouse.pending_files(), parallel=False)])
+                          for files in chunk_files(pending, parallel=False)])
 
 
 def _check_spec(table: str) -> dg.AssetCheckSpec:
@@ -83,9 +85,13 @@ def _checks_after(step: dg.AssetsDefinition) -> dg.AssetChecksDefinition:
     @dg.multi_asset_check(specs=[_check_spec(table) for table in tables], name=f"pandera_after_{step_name}",
                           can_subset=True)
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.AssetCheckResult]:
+        selected = sorted(context.selected_asset_check_keys, key=lambda k: k.name)
         with warehouse.session():
-            for key in sorted(context.selected_asset_check_keys, key=lambda k: k.name):
-                passed, metadata = check_table(warehouse, key.asset_key.path[-1])
+            # Read once for the step's tables (the whole corpus's names on a full refresh).
+            per_file = any(key.asset_key.path[-1] in PER_FILE_TABLES for key in selected)
+            pending = warehouse.pending_files() if per_file else []
+            for key in selected:
+                passed, metadata = check_table(warehouse, key.asset_key.path[-1], pending)
                 yield dg.AssetCheckResult(asset_key=key.asset_key, check_name=key.name, passed=passed, metadata=metadata)
 
     return _checks
