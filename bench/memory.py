@@ -51,29 +51,29 @@ def resident_bytes(pid: int) -> int:
         return 0
 
 
-def tree_resident_bytes(root: int) -> int:
-    """Resident memory of ``root`` and its descendants, summed. Pages that forked workers share
-    with their parent count once per process, so the sum errs high, never low."""
-    return sum(resident_bytes(pid) for pid in process_tree(root, parent_pids()))
-
-
 class PeakTreeMemory:
     """``with PeakTreeMemory() as peak: ...`` then ``peak.bytes``: the largest summed resident
     memory of this process and its descendants, sampled every ``interval`` seconds in a thread.
-    The process tree is found again every ``tree_every`` samples: a scan of /proc takes a few
-    milliseconds of the GIL the measured run needs, reading a handful of statm files far less."""
+    Pages that forked workers share with their parent count once per process, so the sum errs
+    high, never low. The process tree is found again every ``tree_every`` samples: a scan of
+    /proc takes a few milliseconds of the GIL the measured run needs, reading a handful of statm
+    files far less."""
 
     def __init__(self, interval: float = 0.2, root: int | None = None, tree_every: int = 5):
         self.interval, self.root, self.tree_every = interval, root or os.getpid(), tree_every
         self.bytes = 0
+        self._tree: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
+    def _measure(self, find_tree: bool) -> None:
+        if find_tree:
+            self._tree = process_tree(self.root, parent_pids())
+        self.bytes = max(self.bytes, sum(resident_bytes(pid) for pid in self._tree))
+
     def _sample(self) -> None:
         for n in itertools.count():
-            if n % self.tree_every == 0:
-                tree = process_tree(self.root, parent_pids())
-            self.bytes = max(self.bytes, sum(resident_bytes(pid) for pid in tree))
+            self._measure(find_tree=n % self.tree_every == 0)
             if self._stop.wait(self.interval):
                 return
 
@@ -84,4 +84,4 @@ class PeakTreeMemory:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-        self.bytes = max(self.bytes, tree_resident_bytes(self.root))
+        self._measure(find_tree=True)
