@@ -31,6 +31,12 @@ _HELD_LOCKS: dict[str, int] = {}
 LOCK_WAIT_SECONDS = float(os.environ.get("LCW_LOCK_TIMEOUT", 1800))
 
 
+# DuckDB writes an insert of at least a row group (122,880 rows) straight to the file; smaller
+# ones go through the write-ahead log and are written again at the next checkpoint. A step's
+# chunks wait and are inserted together once they reach two row groups (or INSERT_BYTES, for wide rows).
+INSERT_ROWS = 2 * 122_880
+INSERT_BYTES = 128 * 2**20
+
 # The store's log of input changes: each refresh that finds any adds them under the next generation.
 DOCUMENT_CHANGES_DDL = """create table if not exists staging.document_changes (generation bigint not null,
     source_file varchar not null, change varchar not null, recorded_at timestamptz not null)"""
@@ -226,14 +232,19 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def replacing_rows(self, source_files: list[str]) -> Iterator[Callable[[str, pl.DataFrame], None]]:
         """``append(table, frame)`` for the new rows of these files, chunk by chunk: the first
-        append to a table drops every row these files had there, each append inserts its frame.
-        Not one transaction, so a step never holds a whole corpus of rows: a run that fails half-way
-        leaves the build unpublished and these files pending, and the next run writes them again."""
+        append to a table drops every row these files had there; the frames are inserted a few
+        chunks at a time (INSERT_ROWS rows), and the rest when the block ends. Not one transaction,
+        so a step never holds a whole corpus of rows: a run that fails half-way leaves the build
+        unpublished and these files pending, and the next run writes them again."""
         with self.connect() as con:
             started: set[str] = set()
+            waiting: dict[str, list[pl.DataFrame]] = {}
 
-            def append(table: str, frame: pl.DataFrame) -> None:
-                con.register("incoming_frame", frame)
+            def insert(table: str) -> None:
+                frames = waiting.pop(table, [])
+                if not frames:
+                    return
+                con.register("incoming_frame", pl.concat(frames, rechunk=False))
                 if table not in started:
                     con.execute(f"create table if not exists staging.{table} as select * from incoming_frame limit 0")
                     con.execute(f"delete from staging.{table} where source_file in (select unnest(?))", [source_files])
@@ -241,7 +252,15 @@ class WarehouseResource(dg.ConfigurableResource):
                 con.execute(f"insert into staging.{table} by name select * from incoming_frame")
                 con.unregister("incoming_frame")
 
+            def append(table: str, frame: pl.DataFrame) -> None:
+                waiting.setdefault(table, []).append(frame)
+                if sum(f.height for f in waiting[table]) >= INSERT_ROWS or \
+                        sum(f.estimated_size() for f in waiting[table]) >= INSERT_BYTES:
+                    insert(table)
+
             yield append
+            for table in list(waiting):
+                insert(table)
 
     def claim_build(self, run_id: str) -> None:
         """Mark the build file as this run's (raw_documents does, right after starting it)."""

@@ -437,6 +437,27 @@ def test_a_failed_document_batch_leaves_the_store_as_it_was_and_the_session_usab
         assert warehouse.row_count("raw_documents") == 5
 
 
+def test_replacing_rows_inserts_in_batches_of_chunks_and_the_rest_when_the_block_ends(tmp_path, monkeypatch):
+    from dagster_project import resources
+    monkeypatch.setattr(resources, "INSERT_ROWS", 3)
+    warehouse = WarehouseResource(published_path=str(tmp_path / "published.duckdb"), build_path=str(tmp_path / "build.duckdb"),
+                                  staging_path=str(tmp_path / "store.duckdb"))
+
+    def rows(*pairs):
+        return pl.DataFrame(list(pairs), schema={"source_file": pl.String, "n": pl.Int64}, orient="row")
+
+    warehouse.write_table("facts", rows(("a", 0), ("b", 0), ("c", 0)))
+    with warehouse.session():
+        with warehouse.replacing_rows(["a", "b"]) as append:
+            append("facts", rows(("a", 1), ("a", 2)))
+            assert warehouse.read_table("facts", "*", "order by all").rows() == [("a", 0), ("b", 0), ("c", 0)]  # two wait
+            append("facts", rows(("b", 1)))  # three rows: inserted, the files' old rows gone first
+            assert warehouse.read_table("facts", "*", "order by all").rows() == [("a", 1), ("a", 2), ("b", 1), ("c", 0)]
+            append("facts", rows(("b", 2)))
+        assert warehouse.read_table("facts", "*", "order by all").rows() == \
+            [("a", 1), ("a", 2), ("b", 1), ("b", 2), ("c", 0)]
+
+
 def test_the_in_process_dbt_build_keeps_every_event_dagster_dbt_turns_into_asset_events():
     # build_in_process converts only the events in RESULT_EVENTS (and errors): if dagster-dbt
     # made Dagster events from another kind, the filter would drop them without a word.
