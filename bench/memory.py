@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 import threading
+import time
 
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
@@ -53,7 +54,9 @@ def resident_bytes(pid: int) -> int:
 
 class PeakTreeMemory:
     """``with PeakTreeMemory() as peak: ...`` then ``peak.bytes``: the largest summed resident
-    memory of this process and its descendants, sampled every ``interval`` seconds in a thread.
+    memory of this process and its descendants, sampled every ``interval`` seconds in a thread;
+    ``peak.root_bytes`` is the root process's own share of that sample and ``peak.at`` its time
+    (``time.time()``), to tell which step and which process the peak belongs to.
     Pages that forked workers share with their parent count once per process, so the sum errs
     high, never low. The process tree is found again every ``tree_every`` samples: a scan of
     /proc takes a few milliseconds of the GIL the measured run needs, reading a handful of statm
@@ -61,7 +64,8 @@ class PeakTreeMemory:
 
     def __init__(self, interval: float = 0.2, root: int | None = None, tree_every: int = 5):
         self.interval, self.root, self.tree_every = interval, root or os.getpid(), tree_every
-        self.bytes = 0
+        self.bytes = self.root_bytes = 0
+        self.at: float | None = None
         self._tree: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -69,7 +73,9 @@ class PeakTreeMemory:
     def _measure(self, find_tree: bool) -> None:
         if find_tree:
             self._tree = process_tree(self.root, parent_pids())
-        self.bytes = max(self.bytes, sum(resident_bytes(pid) for pid in self._tree))
+        sizes = {pid: resident_bytes(pid) for pid in self._tree}
+        if sum(sizes.values()) > self.bytes:
+            self.bytes, self.root_bytes, self.at = sum(sizes.values()), sizes.get(self.root, 0), time.time()
 
     def _sample(self) -> None:
         for n in itertools.count():

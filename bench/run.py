@@ -54,6 +54,14 @@ def stage_times(durations: dict[str, float]) -> dict[str, float]:
     return out
 
 
+def step_running(instance, run_id: str, at: float | None) -> str:
+    """The step of a run that was running at time ``at`` (``time.time()``), or "between steps"."""
+    from dagster_project.runner import step_spans
+
+    running = [step for step, (start, end) in step_spans(instance, run_id).items() if at is not None and start <= at <= end]
+    return running[0] if running else "between steps"
+
+
 def storage_mb(warehouse: Path, store: Path) -> tuple[float, float]:
     """The published file's size (what a refresh copies) and the staging store's (updated in place), in MB."""
     return warehouse.stat().st_size / 1e6, store.stat().st_size / 1e6
@@ -102,6 +110,9 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     full = time.perf_counter() - t0
     assert result.success, "full refresh failed"
     stages = stage_times(step_seconds(instance, result.run_id))
+    print(f"full refresh peak RSS: {memory.bytes / 2**20:.0f} MB during {step_running(instance, result.run_id, memory.at)}"
+          f" ({memory.root_bytes / 2**20:.0f} MB in the benchmark's process, "
+          f"{(memory.bytes - memory.root_bytes) / 2**20:.0f} MB in its parse workers)", file=sys.stderr)
     warehouse_mb, staging_mb = storage_mb(warehouse, store)
 
     extra = out / f"extra_{articles}"
@@ -267,7 +278,8 @@ def main() -> None:
             print(proc.stdout[-2000:], proc.stderr[-4000:], file=sys.stderr)
             sys.exit(f"benchmark of {size} articles failed")
         for line in proc.stderr.splitlines():
-            if line.startswith(("full refresh steps:", "+1 % refresh steps:", "+1 % refresh in a new process:")):
+            if line.startswith(("full refresh steps:", "full refresh peak RSS:", "+1 % refresh steps:",
+                                "+1 % refresh in a new process:")):
                 print(f"  {size}: {line}", file=sys.stderr)  # per-step seconds behind the stage columns
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         rows.append(row)

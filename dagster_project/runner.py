@@ -19,9 +19,9 @@ def run_refresh(input_dir: Path, warehouse: Path, instance: dg.DagsterInstance |
     return job.execute_in_process(instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 
-def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
-    """Wall seconds of each step of a run, from its event log."""
-    starts, durations = {}, {}
+def step_spans(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[float, float]]:
+    """(start, end) of each step of a run, in ``time.time()`` seconds, from its event log."""
+    starts, spans = {}, {}
     for entry in instance.all_logs(run_id):
         event = entry.dagster_event
         if event is None or not event.step_key:
@@ -29,5 +29,10 @@ def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
         if event.event_type_value == "STEP_START":
             starts[event.step_key] = entry.timestamp
         elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key in starts:
-            durations[event.step_key] = entry.timestamp - starts[event.step_key]
-    return durations
+            spans[event.step_key] = (starts[event.step_key], entry.timestamp)
+    return spans
+
+
+def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    """Wall seconds of each step of a run, from its event log."""
+    return {step: end - start for step, (start, end) in step_spans(instance, run_id).items()}

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import time
 
 from bench.run import COLUMNS
 from tests.conftest import REPO_ROOT as ROOT
@@ -23,6 +25,8 @@ def test_one_benchmark_size_runs_and_reports_every_column(tmp_path):
                    "peak_rss_mb", "parse_mb_per_s"):
         assert row[column] > 0, column
     assert row["recall"] >= 0.95
+    assert re.search(r"^full refresh peak RSS: \d+ MB during \S+.* \(\d+ MB in the benchmark's process, \d+ MB in its",
+                     proc.stderr, re.M)
 
 
 def test_every_step_of_the_refresh_job_counts_in_one_stage():
@@ -42,6 +46,7 @@ def test_the_memory_peak_sums_a_process_and_its_descendants():
     holder = "import sys, time; block = bytearray(300 * 2**20); print('ready', flush=True); time.sleep(30)"
     child = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
     try:
+        started = time.time()
         with PeakTreeMemory(interval=0.05) as peak:
             assert child.stdout.readline().strip() == "ready"
             own = resident_bytes(os.getpid())
@@ -49,3 +54,5 @@ def test_the_memory_peak_sums_a_process_and_its_descendants():
         child.kill()
         child.wait()
     assert peak.bytes >= own + 300 * 2**20  # the child's 300 MB block counts beside this process
+    assert 0 < peak.root_bytes <= peak.bytes - 300 * 2**20  # ... and is not this process's own
+    assert started <= peak.at <= time.time()
