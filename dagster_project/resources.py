@@ -232,8 +232,8 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def replacing_rows(self, source_files: list[str]) -> Iterator[Callable[[str, pl.DataFrame], None]]:
         """``append(table, frame)`` for the new rows of these files, chunk by chunk: the first
-        append to a table drops every row these files had there; the frames are inserted a few
-        chunks at a time (INSERT_ROWS rows), and the rest when the block ends. Not one transaction,
+        append to a table drops every row these files had there; the frames wait and are inserted
+        a few chunks at a time (INSERT_ROWS rows or INSERT_BYTES), the rest when the block ends. Not one transaction,
         so a step never holds a whole corpus of rows: a run that fails half-way leaves the build
         unpublished and these files pending, and the next run writes them again."""
         with self.connect() as con:
