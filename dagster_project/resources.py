@@ -233,9 +233,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def replacing_rows(self, source_files: list[str]) -> Iterator[Callable[[str, pl.DataFrame], None]]:
         """``append(table, frame)`` for the new rows of these files, chunk by chunk: the first
         append to a table drops every row these files had there; the frames wait and are inserted
-        a few chunks at a time (INSERT_ROWS rows or INSERT_BYTES), the rest when the block ends. Not one transaction,
-        so a step never holds a whole corpus of rows: a run that fails half-way leaves the build
-        unpublished and these files pending, and the next run writes them again."""
+        a few chunks at a time (INSERT_ROWS rows or INSERT_BYTES), the rest when the block ends.
+        Not one transaction, so a step never holds a whole corpus of rows: a run that fails
+        half-way leaves the build unpublished and these files pending, and the next run writes
+        them again."""
         with self.connect() as con:
             started: set[str] = set()
             waiting: dict[str, list[pl.DataFrame]] = {}
@@ -326,15 +327,14 @@ class WarehouseResource(dg.ConfigurableResource):
             try:
                 # The versions current before this run, by row: the ones a changed or deleted file
                 # had are retired in one pass at the end. A pass per batch read the whole growing
-                # table each time, which made a first ingest of 10x the files take 24x as long.
+                # table each time, so a first ingest grew with the square of the files.
                 con.execute("""create or replace temp table current_before as
                                select source_file, rowid as row_id from staging.raw_documents where is_current""")
                 changes = []
                 for document_batch in chain([first], batches):
                     # Read by name from this frame's variable (DuckDB's replacement scan), not
                     # registered: the transaction keeps every view it replaced until it ends, and
-                    # with it every batch's text (a first ingest of a million articles peaked at
-                    # 3.8 GB that way, 1.9 GB this way).
+                    # with it every batch's text (docs/scaling.md, "What session 15 changed").
                     changes.append(con.sql("""
                         select i.source_file, case when b.source_file is null then 'added' else 'changed' end as change
                         from document_batch i left join current_before b using (source_file)""").pl())
