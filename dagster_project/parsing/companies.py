@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, max_width, occurrence_ends
 from dagster_project.parsing.reference import read_seed
@@ -39,8 +40,7 @@ GENERIC_CORES = {"企业", "产业", "公司", "平台", "品牌", "集团", "�
                  "民营", "龙头", "头部", "大型", "新兴", "数字", "智能", "信息", "文化", "直播", "国际", "中国", "全国"}
 
 
-@dataclass(frozen=True)
-class CompanyMention:
+class CompanyMention(NamedTuple):
     surface: str
     start: int
     end: int
@@ -50,8 +50,7 @@ class CompanyMention:
     evidence_rule: str
 
 
-@dataclass(frozen=True)
-class PersonMention:
+class PersonMention(NamedTuple):
     name: str
     role: str
     organisation: str | None

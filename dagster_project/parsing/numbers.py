@@ -6,7 +6,7 @@ units, unit and measure; dates, durations, ages, ranks, names and idioms are lef
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_SMALL_UNIT = {"十": 10, "百": 100, "千": 1000}
@@ -58,10 +58,10 @@ IDIOM = re.compile(r"千千万万|成千上万|千家万户|千行百业|千方�
                    r"万众|千万不|千万别|千万要|万一|一一|一五一十|三三两两|百花|百年|千年|万物|十足|百姓|千里|万里|千言|"
                    r"一站式|一体化|一揽子|一把手|一线|一键|一批批|一带一路|十四五|十五五|十三五|双11|双十一|618")
 DEMONSTRATIVE = re.compile(r"(?:这|那|这些|那些|每|各|前|后|头|最)$")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
-@dataclass(frozen=True)
-class Quantity:
+class Quantity(NamedTuple):
     start: int
     end: int
     span: str
@@ -97,8 +97,11 @@ def parse_cn_int(s: str) -> int | None:
     return total + section + digit if seen else None
 
 
+NUMBER_GROUPS = {g: (f"{g}a", f"{g}c", f"{g}m", f"{g}s1", f"{g}s2") for g in "xy"}  # one_number's groups
+
+
 def _number(m: re.Match, g: str) -> tuple[float, bool] | None:
-    arabic, cn, mult = m.group(f"{g}a"), m.group(f"{g}c"), m.group(f"{g}m")
+    arabic, cn, mult, s1, s2 = m.group(*NUMBER_GROUPS[g])
     if arabic is not None:
         base = float(arabic.replace(",", ""))
     elif PAIRED_DIGITS.match(cn):
@@ -110,7 +113,7 @@ def _number(m: re.Match, g: str) -> tuple[float, bool] | None:
         base = float(parsed)
     if mult:
         base *= MULTIPLIER[mult]
-    return base, bool(m.group(f"{g}s1") or m.group(f"{g}s2"))
+    return base, bool(s1 or s2)
 
 
 def _unit(u: str | None) -> tuple[str, str | None, float] | None:
@@ -144,82 +147,76 @@ def _excluded(text: str, start: int, end: int, first_is_cn: bool, value: float, 
         return True
     if unit in (None, "count") and BAD_FOLLOW.match(after):
         return True
-    window = text[max(0, start - 3):end + 3]
-    if IDIOM.search(window):
-        for im in IDIOM.finditer(window):
-            s, e = max(0, start - 3) + im.start(), max(0, start - 3) + im.end()
-            if s < end and e > start:
-                return True
+    for im in IDIOM.finditer(text, max(0, start - 3), end + 3):
+        if im.start() < end and im.end() > start:
+            return True
     # 一场, 一个, 一座城: the numeral one with a measure word is an article, not a count.
     if first_is_cn and value == 1 and unit == "count" and not is_range:
         return True
     if first_is_cn and unit == "count" and DEMONSTRATIVE.search(text[max(0, start - 2):start]):
         return True
-    if unit in (None, "count") and re.match(r"[A-Za-z]", after[:1]):
-        return True
-    return False
+    return unit in (None, "count") and bool(LATIN_LETTER.match(after))
 
 
 def find_quantities(text: str) -> list[Quantity]:
     out: list[Quantity] = []
-    taken = [False] * (len(text) + 1)
+    taken = bytearray(len(text) + 1)  # 1 where a quantity already found covers the character
     for m in (KUAI_PRICE.finditer(text) if "块" in text else ()):
         out.append(Quantity(m.start(), m.end(), m.group(0), float(f"{m.group('y')}.{m.group('j')}"), None,
                             "CNY", None, False, False))
-        for i in range(m.start(), m.end()):
-            taken[i] = True
+        taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     for m in QUANTITY.finditer(text):
         if taken[m.start()]:
             continue
-        if not (m.group("xa") or m.group("xc")):
+        xa, xc, xu, yu, xm, plus = m.group("xa", "xc", "xu", "yu", "xm", "plus")
+        if not (xa or xc):
             continue
-        if not (m.group("xu") or m.group("yu") or m.group("xm") in SCALING_MULT or m.group("plus")):
+        if not (xu or yu or xm in SCALING_MULT or plus):
             continue  # no unit: only 万/亿-scaled amounts (30万商家, 460亿人次 by context) and N+ count
         first = _number(m, "x")
         if first is None:
             continue
         value, approx = first
-        unit_word = m.group("xu")
-        second = _number(m, "y") if (m.group("ya") or m.group("yc")) else None
-        if second is None and m.group("xc") and PAIRED_DIGITS.match(m.group("xc")):
-            second = (float(CN_DIGIT[m.group("xc")[1]]) * (MULTIPLIER[m.group("xm")] if m.group("xm") else 1), False)
-        unit_word_hi = m.group("yu")
-        if second is not None and not (unit_word_hi or unit_word or m.group("ym") or m.group("xm")):
+        unit_word, unit_word_hi = xu, yu
+        ya, yc, ym, up = m.group("ya", "yc", "ym", "up")
+        second = _number(m, "y") if (ya or yc) else None
+        if second is None and xc and PAIRED_DIGITS.match(xc):
+            second = (float(CN_DIGIT[xc[1]]) * (MULTIPLIER[xm] if xm else 1), False)
+        if second is not None and not (unit_word_hi or unit_word or ym or xm):
             second = None  # "1改7", "2018—2022年" style pairs without units are not ranges of amounts
         end = m.end()
-        if second is None and (m.group("ya") or m.group("yc")):
-            end = m.end("xu") if unit_word else (m.end("xs2") if m.group("xs2") else (m.end("xm") if m.group("xm") else (m.end("xs1") if m.group("xs1") else m.end("xa") if m.group("xa") else m.end("xc"))))
-        if unit_word == "块" and m.group("xc"):
+        if second is None and (ya or yc):
+            end = m.end("xu") if unit_word else (m.end("xs2") if m.group("xs2") else (m.end("xm") if xm else (m.end("xs1") if m.group("xs1") else m.end("xa") if xa else m.end("xc"))))
+        if unit_word == "块" and xc:
             continue  # 一块磁石: 块 counts yuan only after Arabic digits
         u = _unit(unit_word_hi if second is not None and unit_word_hi else unit_word)
-        if second is not None and unit_word is None and unit_word_hi is not None and m.group("xm") is None and m.group("ym"):
-            value *= MULTIPLIER[m.group("ym")]  # 15—25万元: the multiplier applies to both ends
+        if second is not None and unit_word is None and unit_word_hi is not None and xm is None and ym:
+            value *= MULTIPLIER[ym]  # 15—25万元: the multiplier applies to both ends
         if u is None:
-            if not (m.group("xm") in SCALING_MULT or m.group("plus")):
+            if not (xm in SCALING_MULT or plus):
                 continue
             u = ("count", None, 1.0)
         unit, measure, factor = u
         value *= factor
         value_high = second[0] * factor if second is not None else None
-        approx = approx or (second[1] if second else False) or bool(m.group("plus")) or bool(m.group("up"))
+        approx = approx or (second[1] if second else False) or bool(plus) or bool(up)
         start = m.start()
-        if m.group("plus"):
+        if plus:
             end = max(end, m.end("plus"))
         if second is None and unit_word and end < m.end("xu"):
             end = m.end("xu")
-        first_is_cn = m.group("xc") is not None
-        if _excluded(text, start + (1 if m.group("up") else 0), end, first_is_cn, value / factor, unit if unit != "count" or measure else None,
+        first_is_cn = xc is not None
+        if _excluded(text, start + (1 if up else 0), end, first_is_cn, value / factor, unit if unit != "count" or measure else None,
                      second is not None):
             continue
-        if first_is_cn and not m.group("xm") and unit == "count" and measure is None:
+        if first_is_cn and not xm and unit == "count" and measure is None:
             continue
         if unit == "times" and value == 1 and second is None:
             continue  # 翻了一倍, 增长一倍: a doubling without a figure
         if value_high is not None and value_high < value:
             value, value_high = value_high, value
         out.append(Quantity(start, end, text[start:end], value, value_high, unit, measure, approx, value_high is not None))
-        for i in range(start, end):
-            taken[i] = True
+        taken[start:end] = b"\x01" * (end - start)
     for m in BARE_MAGNITUDE.finditer(text):
         s = m.start("m")
         if taken[s] or not m.group("u") and not m.group("up"):

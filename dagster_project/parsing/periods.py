@@ -6,8 +6,8 @@ reference year: its publication year, else the latest year the article states as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from dagster_project.parsing.numbers import parse_cn_int
 
@@ -42,8 +42,7 @@ FUTURE_YEAR = re.compile(r"(?:到|至|—|-|~)\s*((?:19|20)\d{2})年|((?:19|20)\
 ANY_YEAR = re.compile(r"((?:19|20)\d{2})年")
 
 
-@dataclass(frozen=True)
-class PeriodMention:
+class PeriodMention(NamedTuple):
     start: int
     end: int
     period: str | None  # None for 目前 and the like: "now", which the spec leaves without a period
