@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 import polars as pl
 
@@ -31,8 +32,7 @@ ZONE = re.compile(r"开发区|产业园|示范区|园区|管理区|新区|高新
 SUFFIX_WORD = re.compile(r"^(?:区域|区块|区间|市场|市值|市民|市面|县域|镇域|省份|省钱|省心)")
 
 
-@dataclass(frozen=True)
-class RegionMention:
+class RegionMention(NamedTuple):
     surface: str
     start: int
     end: int
@@ -56,6 +56,8 @@ class RegionIndex:
     full_names: set[str]
     patterns: list[str]
     ancestor_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parent_sets: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+    free_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def ancestors(self, code: str) -> tuple[str, ...]:
         """The division and every division above it, nearest first."""
@@ -66,6 +68,20 @@ class RegionIndex:
                 c = self.rows[c]["parent_code"]
             self.ancestor_cache[code] = tuple(out)
         return self.ancestor_cache[code]
+
+    def parents(self, code: str) -> tuple[frozenset[str], frozenset[str]]:
+        """(every division above ``code``, those of them that are a prefecture or a county)."""
+        if code not in self.parent_sets:
+            above = self.ancestors(code)[1:]
+            self.parent_sets[code] = (frozenset(above), frozenset(
+                p for p in above if self.rows[p]["level"] in ("prefecture", "county")))
+        return self.parent_sets[code]
+
+    def free(self, surface: str) -> tuple[str, ...]:
+        """The divisions ``surface`` names without needing any context."""
+        if surface not in self.free_codes:
+            self.free_codes[surface] = tuple(c for c, need in self.by_surface[surface].items() if need == FREE)
+        return self.free_codes[surface]
 
 
 @lru_cache(maxsize=1)
@@ -122,11 +138,12 @@ def find_region_surfaces(texts: pl.Series) -> list[list[tuple[str, int, int]]]:
     return find_dictionary_hits(texts, region_index().patterns)
 
 
-def _refine(text: str, surface: str, start: int, end: int, word_follows: bool = False) -> tuple[str, int, int] | None:
-    idx = region_index()
+def _refine(text: str, surface: str, start: int, end: int, word_follows: bool = False,
+            idx: RegionIndex | None = None) -> tuple[str, int, int] | None:
+    idx = idx or region_index()
     if surface[-1] in "区市县镇省" and SUFFIX_WORD.match(text[end - 1:end + 2]):
         shorter = surface[:-1]
-        return _refine(text, shorter, start, end - 1, word_follows=True) if shorter in idx.by_surface else None
+        return _refine(text, shorter, start, end - 1, True, idx) if shorter in idx.by_surface else None
     if ORG_TAIL.match(text[end:end + 12]):
         return None
     if surface not in idx.full_names:
@@ -144,23 +161,22 @@ def _refine(text: str, surface: str, start: int, end: int, word_follows: bool = 
 def _eligible(idx: RegionIndex, codes: dict[str, int], anchors: set[str]) -> list[str]:
     out = []
     for code, need in codes.items():
-        parents = idx.ancestors(code)[1:]
         if need == FREE or code in anchors:
             out.append(code)
-        elif need == NEEDS_ANCHOR and set(parents) & anchors:
+        elif need == NEEDS_ANCHOR and not idx.parents(code)[0].isdisjoint(anchors):
             out.append(code)
-        elif need == NEEDS_LOCAL_ANCHOR and any(p in anchors and idx.rows[p]["level"] in ("prefecture", "county") for p in parents):
+        elif need == NEEDS_LOCAL_ANCHOR and not idx.parents(code)[1].isdisjoint(anchors):
             out.append(code)
     return out
 
 
 def resolve_regions(text: str, hits: list[tuple[str, int, int]]) -> list[RegionMention]:
     idx = region_index()
-    refined = [r for h in hits if idx.by_surface[h[0]] and (r := _refine(text, *h))]
+    refined = [r for surface, start, end in hits if idx.by_surface[surface] and (r := _refine(text, surface, start, end, idx=idx))]
     # Anchors: divisions the article names without doubt, and all their ancestors.
     anchors: set[str] = set()
     for surface, _, _ in refined:
-        free = [c for c, need in idx.by_surface[surface].items() if need == FREE]
+        free = idx.free(surface)
         if len(free) == 1:
             anchors.update(idx.ancestors(free[0]))
     mentions = []
