@@ -13,7 +13,7 @@ from dagster_project.parsing.mojibake import find_repairs
 from dagster_project.parsing.numbers import find_quantities
 from dagster_project.parsing.pipeline import build_article_frame, read_raw_documents
 from dagster_project.parsing.segment import build_articles
-from dagster_project.parsing.tracked import RawOffsets, compress_offsets, offset_runs, raw_span, raw_spans
+from dagster_project.parsing.tracked import RawOffsets, Tracked, compress_offsets, offset_runs, raw_span, raw_spans
 from tests.conftest import SEEDS
 
 SEED_TEXT = {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
@@ -142,3 +142,79 @@ CHINESE_LINES = [line for text in SEED_TEXT.values() for line in text.splitlines
 def test_cleaning_is_idempotent(lines, sep):
     once = clean_plain(sep.join(lines))
     assert clean_plain(once) == once
+
+
+class PerCharacterOffsets:
+    """The offsets as one raw offset per character: the plain model that ``Tracked``'s runs must
+    agree with after any sequence of edits, slices and joins."""
+
+    def __init__(self, text: str, src: list[int]):
+        self.text, self.src = text, src
+
+    def edit(self, edits):
+        parts, src, last = [], [], 0
+        for start, end, repl in sorted(edits):
+            if start < last:
+                continue
+            parts.append(self.text[last:start])
+            src += self.src[last:start]
+            anchor = self.src[start] if start < len(self.src) else (self.src[-1] + 1 if self.src else 0)
+            parts.append(repl)
+            src += self.src[start:end] if end - start == len(repl) else [anchor] * len(repl)
+            last = end
+        parts.append(self.text[last:])
+        src += self.src[last:]
+        return PerCharacterOffsets("".join(parts), src)
+
+    def slice(self, start, end):
+        return PerCharacterOffsets(self.text[start:end], self.src[start:end])
+
+    @staticmethod
+    def join(pieces, sep):
+        text, src = [], []
+        for i, p in enumerate(pieces):
+            if i and sep:
+                text.append(sep)
+                src += [(src[-1] + 1) if src else 0] * len(sep)
+            text.append(p.text)
+            src += p.src
+        return PerCharacterOffsets("".join(text), src)
+
+
+@st.composite
+def offset_operations(draw):
+    """A text, then edits (spans of it replaced by shorter, equal or longer text), slices and
+    joins of the result with itself."""
+    text = draw(st.text(alphabet="ab 直播\n", min_size=0, max_size=30))
+    steps = []
+    for _ in range(draw(st.integers(1, 6))):
+        kind = draw(st.sampled_from(["edit", "slice", "join"]))
+        if kind == "edit":
+            spans = draw(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 4), st.text(alphabet="xy", max_size=4)),
+                                  max_size=5))
+            steps.append(("edit", [(s, s + n, r) for s, n, r in spans]))
+        elif kind == "slice":
+            steps.append(("slice", draw(st.integers(0, 40)), draw(st.integers(0, 40))))
+        else:
+            steps.append(("join", draw(st.sampled_from(["", "\n", "--"]))))
+    return text, steps
+
+
+@settings(max_examples=300, deadline=None)
+@given(offset_operations())
+def test_tracked_runs_agree_with_one_offset_per_character(case):
+    text, steps = case
+    tracked, model = Tracked.of(text), PerCharacterOffsets(text, list(range(len(text))))
+    for step in steps:
+        if step[0] == "edit":
+            edits = [(s, e, r) for s, e, r in step[1] if e <= len(model.text)]
+            tracked, model = tracked.edit(edits), model.edit(edits)
+        elif step[0] == "slice":
+            start, end = min(step[1], len(model.text)), min(step[2], len(model.text))
+            tracked, model = tracked.slice(start, end), model.slice(start, end)
+        else:
+            tracked, model = Tracked.join([tracked, tracked], step[1]), PerCharacterOffsets.join([model, model], step[1])
+        assert tracked.text == model.text
+        assert list(tracked.src) == model.src
+        assert tracked.offset_map() == compress_offsets(tuple(model.src))
+        assert tracked.raw_bounds() == ((min(model.src), max(model.src) + 1) if model.src else (0, 0))

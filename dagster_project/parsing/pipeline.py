@@ -24,7 +24,7 @@ from dagster_project.parsing.numbers import find_quantities
 from dagster_project.parsing.periods import find_periods, reference_year
 from dagster_project.parsing.regions import RegionMention, find_region_surfaces, focus_region, resolve_regions
 from dagster_project.parsing.segment import build_articles
-from dagster_project.parsing.tracked import compress_offsets, offset_runs, raw_spans
+from dagster_project.parsing.tracked import offset_runs, raw_spans
 
 RAW_SCHEMA = {"source_file": pl.String, "size_bytes": pl.Int64, "content_hash": pl.String, "encoding": pl.String,
               "raw_text": pl.String, "ingested_at": pl.Datetime("us", "UTC")}
@@ -201,15 +201,14 @@ def build_article_frame(raw: pl.DataFrame) -> pl.DataFrame:
     for doc in raw.select("source_file", "content_hash", "raw_text").iter_rows(named=True):
         cleaned = clean_document(doc["raw_text"])
         for art in build_articles(cleaned.lines):
-            src = art.text.src
+            raw_start, raw_end = art.text.raw_bounds()
             rows.append({
                 "source_file": doc["source_file"], "article_seq": art.seq, "content_hash": doc["content_hash"],
                 "title": art.title, "publisher": art.publisher,
                 "published_date": datetime.strptime(art.published_date, "%Y-%m-%d").date() if art.published_date else None,
                 "authors": art.authors, "is_live_commerce": art.is_live_commerce,
                 "live_commerce_score": art.live_commerce_score, "clean_text": art.text.text,
-                "raw_char_start": min(src) if src else 0, "raw_char_end": (max(src) + 1) if src else 0,
-                "offset_map": json.dumps(compress_offsets(src)),
+                "raw_char_start": raw_start, "raw_char_end": raw_end, "offset_map": json.dumps(art.text.offset_map()),
                 # Repairs are counted per file: every article of the file carries the file's count.
                 "mojibake_repairs": cleaned.repairs, "mojibake_lost_chars": cleaned.lost_chars,
                 "removed_lines": len(cleaned.removed_lines) + len(art.removed_tail),

@@ -3,43 +3,82 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import numpy as np
 import polars as pl
 
 
-@dataclass(frozen=True)
 class Tracked:
-    text: str
-    src: tuple[int, ...]  # src[i]: offset in the raw text of text[i]
+    """Text with, for each character, its offset in the raw text, kept as runs: (raw_start, length)
+    pieces in text order, the i-th character of a piece coming from raw_start + i. Characters put
+    in place of a span of another length all map to the span's start, a piece of length one each."""
+
+    __slots__ = ("text", "runs", "_starts")
+
+    def __init__(self, text: str, runs: tuple[tuple[int, int], ...]):
+        self.text, self.runs, self._starts = text, runs, None
 
     @classmethod
     def of(cls, text: str) -> "Tracked":
-        return cls(text, tuple(range(len(text))))
+        return cls(text, ((0, len(text)),) if text else ())
+
+    @property
+    def src(self) -> tuple[int, ...]:
+        """src[i]: the offset in the raw text of text[i]."""
+        return tuple(i for raw, n in self.runs for i in range(raw, raw + n))
+
+    def _run_starts(self) -> list[int]:
+        if self._starts is None:
+            starts, pos = [], 0
+            for _, n in self.runs:
+                starts.append(pos)
+                pos += n
+            self._starts = starts
+        return self._starts
+
+    def _cut(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The runs of text[start:end], for 0 <= start <= end <= len(text)."""
+        if start >= end:
+            return []
+        starts, runs = self._run_starts(), self.runs
+        i = bisect_right(starts, start) - 1
+        out = []
+        while i < len(runs) and starts[i] < end:
+            raw, n = runs[i]
+            lo, hi = max(start, starts[i]), min(end, starts[i] + n)
+            out.append((raw + lo - starts[i], hi - lo))
+            i += 1
+        return out
+
+    def _raw_at(self, pos: int) -> int:
+        starts = self._run_starts()
+        i = bisect_right(starts, pos) - 1
+        return self.runs[i][0] + pos - starts[i]
 
     def slice(self, start: int, end: int) -> "Tracked":
-        return Tracked(self.text[start:end], self.src[start:end])
+        n = len(self.text)
+        start, end = min(max(start, 0), n), min(max(end, 0), n)
+        return Tracked(self.text[start:end], tuple(self._cut(start, end)))
 
     def edit(self, edits: Iterable[tuple[int, int, str]]) -> "Tracked":
         """Replace non-overlapping [start, end) spans; new characters map to the span's start."""
-        parts, src, last = [], [], 0
+        parts, runs, last, n = [], [], 0, len(self.text)
         for start, end, repl in sorted(edits):
             if start < last:
                 continue
             parts.append(self.text[last:start])
-            src.extend(self.src[last:start])
-            anchor = self.src[start] if start < len(self.src) else (self.src[-1] + 1 if self.src else 0)
+            runs += self._cut(last, start)
             parts.append(repl)
             if end - start == len(repl):  # same length: keep one-to-one positions
-                src.extend(self.src[start:end])
-            else:
-                src.extend([anchor] * len(repl))
+                runs += self._cut(start, min(end, n))
+            elif repl:
+                anchor = self._raw_at(start) if start < n else (self._raw_at(n - 1) + 1 if n else 0)
+                runs += [(anchor, 1)] * len(repl)
             last = end
         parts.append(self.text[last:])
-        src.extend(self.src[last:])
-        return Tracked("".join(parts), tuple(src))
+        runs += self._cut(min(last, n), n)
+        return Tracked("".join(parts), tuple(runs))
 
     def sub(self, pattern: re.Pattern, repl: str | Callable[[re.Match], str]) -> "Tracked":
         edits = [(m.start(), m.end(), repl if isinstance(repl, str) else repl(m)) for m in pattern.finditer(self.text)]
@@ -49,7 +88,7 @@ class Tracked:
         """Apply a whole-text conversion; fall back to per-character mapping where lengths differ."""
         out = convert(self.text)
         if len(out) == len(self.text):
-            return Tracked(out, self.src)
+            return Tracked(out, self.runs)
         edits = []
         for i, ch in enumerate(self.text):
             conv = convert(ch)
@@ -59,14 +98,34 @@ class Tracked:
 
     @staticmethod
     def join(pieces: list["Tracked"], sep: str = "\n") -> "Tracked":
-        text, src = [], []
+        """The pieces one after another, ``sep`` between them mapped just past what precedes it."""
+        text, runs = [], []
         for i, p in enumerate(pieces):
             if i and sep:
                 text.append(sep)
-                src.extend([(src[-1] + 1) if src else 0] * len(sep))
+                runs += [((runs[-1][0] + runs[-1][1]) if runs else 0, 1)] * len(sep)
             text.append(p.text)
-            src.extend(p.src)
-        return Tracked("".join(text), tuple(src))
+            runs += p.runs
+        return Tracked("".join(text), tuple(runs))
+
+    def offset_map(self) -> list[list[int]]:
+        """``compress_offsets(self.src)``: [clean_start, raw_start, length] where clean and raw
+        advance together."""
+        out: list[list[int]] = []
+        pos = 0
+        for raw, n in self.runs:
+            if out and out[-1][1] + out[-1][2] == raw:
+                out[-1][2] += n
+            else:
+                out.append([pos, raw, n])
+            pos += n
+        return out
+
+    def raw_bounds(self) -> tuple[int, int]:
+        """(min(src), max(src) + 1), (0, 0) for no text."""
+        if not self.runs:
+            return 0, 0
+        return min(raw for raw, _ in self.runs), max(raw + n for raw, n in self.runs)
 
 
 def compress_offsets(src: tuple[int, ...]) -> list[list[int]]:
