@@ -218,3 +218,7 @@ def test_tracked_runs_agree_with_one_offset_per_character(case):
         assert list(tracked.src) == model.src
         assert tracked.offset_map() == compress_offsets(tuple(model.src))
         assert tracked.raw_bounds() == ((min(model.src), max(model.src) + 1) if model.src else (0, 0))
+        # Lines and the blanks between them, cut in one walk, as split_lines cuts them.
+        bounds = [0] + [i for i, ch in enumerate(model.text) if ch == "\n"] + [len(model.text)]
+        spans = sorted({(a, b) for a, b in zip(bounds, bounds[1:])} | {(a, a) for a in bounds})
+        assert [list(t.src) for t in tracked.slices(spans)] == [model.slice(a, b).src for a, b in spans]

@@ -98,16 +98,16 @@ def normalize_chars(raw: str) -> tuple[Tracked, int, int]:
 def split_lines(t: Tracked) -> list[Tracked]:
     """Lines without their surrounding blanks (an empty Tracked for a blank line); CR breaks too."""
     text = t.text.replace("\r", "\n")
-    lines, start, n = [], 0, len(text)
+    spans, start, n = [], 0, len(text)
     while start <= n:
         end = text.find("\n", start)
         end = n if end < 0 else end
         piece = text[start:end]
         stripped = piece.strip()
         lead = len(piece) - len(piece.lstrip())
-        lines.append(t.slice(start + lead, start + lead + len(stripped)) if stripped else t.slice(start, start))
+        spans.append((start + lead, start + lead + len(stripped)) if stripped else (start, start))
         start = end + 1
-    return lines
+    return t.slices(spans)
 
 
 def is_noise_line(line: str) -> bool:

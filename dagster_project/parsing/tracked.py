@@ -51,6 +51,25 @@ class Tracked:
             i += 1
         return out
 
+    def slices(self, spans: Iterable[tuple[int, int]]) -> list["Tracked"]:
+        """``[self.slice(start, end) for start, end in spans]`` in one walk over the runs, for spans
+        in order of their start, within the text."""
+        starts, runs, text = self._run_starts(), self.runs, self.text
+        out, i, count = [], 0, len(runs)
+        for start, end in spans:
+            piece = []
+            if start < end:
+                while i + 1 < count and starts[i + 1] <= start:
+                    i += 1
+                j = i
+                while j < count and starts[j] < end:
+                    raw, n = runs[j]
+                    lo, hi = max(start, starts[j]), min(end, starts[j] + n)
+                    piece.append((raw + lo - starts[j], hi - lo))
+                    j += 1
+            out.append(Tracked(text[start:end], tuple(piece)))
+        return out
+
     def _raw_at(self, pos: int) -> int:
         starts = self._run_starts()
         i = bisect_right(starts, pos) - 1
