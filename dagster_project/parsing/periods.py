@@ -38,8 +38,11 @@ NULL_PERIOD = re.compile(r"截至目前|截止目前|目前|如今|当前|现在
 # 2026年前 (by 2026) looks ahead; 2025年前三季度 (its first three quarters) does not.
 YEAR_BEFORE_WORDS = r"(?:前|以前|之前|后|以后)"
 YEAR_BEFORE = YEAR_BEFORE_WORDS + r"(?![一二三四五六七八九十两\d]|半年)"
-FUTURE_YEAR = re.compile(r"(?:到|至|—|-|~)\s*((?:19|20)\d{2})年|((?:19|20)\d{2})年" + YEAR_BEFORE)
+# The lookahead names the characters a match starts with, so the regex engine does not try both
+# alternatives at every position.
+FUTURE_YEAR = re.compile(r"(?=[到至—\-~12])(?:(?:到|至|—|-|~)\s*((?:19|20)\d{2})年|((?:19|20)\d{2})年" + YEAR_BEFORE + ")")
 ANY_YEAR = re.compile(r"((?:19|20)\d{2})年")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 class PeriodMention(NamedTuple):
@@ -127,7 +130,7 @@ def find_periods(text: str, ref_year: int | None) -> list[PeriodMention]:
         if not m.group(0).strip():
             continue
         # "3·28", "5·18" festival names and years inside model numbers are not periods.
-        if text[m.end():m.end() + 1] in ("·",) or re.match(r"[A-Za-z]", text[max(0, m.start() - 1):m.start()] or " "):
+        if text[m.end():m.end() + 1] == "·" or (m.start() and LATIN_LETTER.match(text, m.start() - 1)):
             continue
         start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
         period = _resolve(m, ref_year)
