@@ -213,6 +213,14 @@ def _sentence_index(items: pl.DataFrame, sentences: pl.DataFrame) -> pl.DataFram
             .with_columns(si=pl.coalesce("si", "_last")).drop("_key", "_last"))
 
 
+def _attach(frame: pl.DataFrame, right: pl.DataFrame, on: str | list[str]) -> pl.DataFrame:
+    """``frame`` left-joined with ``right`` on ``on`` (unique in ``right``), in ``frame``'s order. Only
+    the keys go through the join and the new columns are put beside ``frame``: a join would copy
+    every column of the wide quantity frame again."""
+    added = frame.select(on).join(right, on=on, how="left", maintain_order="left")
+    return frame.hstack(added.drop(on).get_columns())
+
+
 def _lookups(quantities: pl.DataFrame, items: pl.DataFrame, context: list[str],
              lookups: dict[str, tuple[tuple[pl.Expr, list[pl.Expr]], dict[str, str]]],
              previous: bool = False) -> pl.DataFrame:
@@ -220,7 +228,7 @@ def _lookups(quantities: pl.DataFrame, items: pl.DataFrame, context: list[str],
     pairs = _pairs(quantities, items, context, previous)
     for name, ((condition, order), columns) in lookups.items():
         found = _best(pairs, condition, order, {**columns, f"{name}_found": "item_order"})
-        quantities = quantities.join(found.with_columns(pl.col(f"{name}_found").is_not_null()), on="q", how="left")
+        quantities = _attach(quantities, found.with_columns(pl.col(f"{name}_found").is_not_null()), "q")
         quantities = quantities.with_columns(pl.col(f"{name}_found").fill_null(False))
     return quantities
 
@@ -232,10 +240,8 @@ def attribute(articles: pl.DataFrame, sentences: pl.DataFrame, quantities: pl.Da
     numbered = sentences.with_columns(si=pl.int_range(pl.len()).over("article"))
     bounds = numbered.select("article", "si", pl.col("start").alias("fs"), pl.col("end").alias("fe"))
     q = _sentence_index(quantities.drop("order").with_row_index("q"), numbered).sort("q")
-    q = (q.join(articles, on="article", how="left", maintain_order="left")
-         .join(bounds, on=["article", "si"], how="left", maintain_order="left")
-         .join(bounds.select("article", (pl.col("si") + 1).alias("si"), pl.col("fs").alias("prev_fs")),
-               on=["article", "si"], how="left", maintain_order="left"))
+    q = _attach(_attach(_attach(q, articles, "article"), bounds, ["article", "si"]),
+                bounds.select("article", (pl.col("si") + 1).alias("si"), pl.col("fs").alias("prev_fs")), ["article", "si"])
     q = q.with_columns(text_length=pl.col("text").str.len_chars(),
                        next_start=pl.col("start").shift(-1).over("article"))
     q = q.with_columns(next_start=pl.coalesce("next_start", "text_length"),
@@ -333,7 +339,7 @@ def _metric(q: pl.DataFrame, keywords: pl.DataFrame) -> pl.DataFrame:
     ]
     found = _best(pairs, (before | after | earlier) & compatible, order,
                   {"keyword_metric": "item_metric", "keyword_class": "item_keyword_class"})
-    q = q.join(found, on="q", how="left")
+    q = _attach(q, found, "q")
     item_text = _local(pl.col("ss"), pl.col("se"))
     clause_text = _local(pl.col("cs"), pl.col("ce"))
     fallback = (
@@ -369,7 +375,7 @@ def _subject(q: pl.DataFrame, subjects: pl.DataFrame) -> pl.DataFrame:
     # The type of the first subject of that name in the article.
     types = subjects.sort("order").group_by("article", "company", maintain_order=True).agg(
         pl.col("company_type").first())
-    q = q.join(types, on=["article", "company"], how="left", maintain_order="left")
+    q = _attach(q, types, ["article", "company"])
     return q.drop("a_found", "b_found", "c_found", "d_found", "company_a", "company_b", "company_c", "company_d")
 
 
@@ -400,7 +406,7 @@ def _place(q: pl.DataFrame, articles: pl.DataFrame, regions: pl.DataFrame) -> pl
     # The first code given to a place of that name in the article.
     codes = (ordered.filter(pl.col("code").is_not_null() & (pl.col("code") != ""))
              .group_by("article", "region", maintain_order=True).agg(pl.col("code").first().alias("named_code")))
-    q = q.join(codes, on=["article", "region"], how="left", maintain_order="left")
+    q = _attach(q, codes, ["article", "region"])
     q = q.with_columns(region_code=pl.when(_given("region") & ~_given("region_code"))
                        .then("named_code").otherwise("region_code")).drop("named_code")
 
@@ -410,7 +416,7 @@ def _place(q: pl.DataFrame, articles: pl.DataFrame, regions: pl.DataFrame) -> pl
                        ordered.filter(pl.col("level") != "country"), ["prev_start", "ss"],
                        {"carried": ((_inside(pl.col("prev_start"), pl.col("ss")), [-pl.col("item_end"), pl.col("item_order")]),
                                     {"carried_region": "item_region"})}, previous=True)
-    q = q.join(carried.select("q", "carried_region", "carried_found"), on="q", how="left")
+    q = _attach(q, carried.select("q", "carried_region", "carried_found"), "q")
     sentence = _local(pl.col("ss"), pl.col("se"))
     open_region = pl.col("region").is_null() & ~brand
     scope = (pl.when(sentence.str.contains(rules.NATIONAL.pattern)).then(pl.lit("中国"))
@@ -419,7 +425,7 @@ def _place(q: pl.DataFrame, articles: pl.DataFrame, regions: pl.DataFrame) -> pl
              .when(pl.col("company").is_null() & ~sentence.str.contains(rules.PERSONAL.pattern))
              .then(pl.when("carried_found").then("carried_region").otherwise("focus")))
     q = q.with_columns(region=pl.when(open_region).then(scope).otherwise("region"), open_region=open_region)
-    q = q.join(codes, on=["article", "region"], how="left", maintain_order="left")
+    q = _attach(q, codes, ["article", "region"])
     q = q.with_columns(region_code=pl.when(~pl.col("open_region")).then("region_code")
                        .when(pl.col("region") == "中国").then(pl.lit("100000")).otherwise("named_code"))
     return q.drop("a_found", "b_found", "c_found", "region_a", "region_b", "region_c", "code_a", "code_b", "code_c",
@@ -440,7 +446,7 @@ def _period(q: pl.DataFrame, periods: pl.DataFrame) -> pl.DataFrame:
                     [-pl.col("item_end"), pl.col("item_order")], {"period_a": "item_period", "a_found": "item_order"})
     carried = _best(_pairs(q, ordered, ["prev_start", "ss"], previous=True), _inside(pl.col("prev_start"), pl.col("ss")),
                     [-pl.col("item_end"), pl.col("item_order")], {"period_b": "item_period"})
-    q = q.join(nearest, on="q", how="left").join(carried, on="q", how="left")
+    q = _attach(_attach(q, nearest, "q"), carried, "q")
     carries = (pl.col("period_b").str.len_chars() > 4) & ~pl.col("period_b").str.contains("Q", literal=True)
     q = q.with_columns(period=pl.when(pl.col("a_found").is_not_null()).then("period_a")
                        .when(carries.fill_null(False)).then("period_b"))
