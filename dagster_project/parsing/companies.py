@@ -141,14 +141,13 @@ def find_companies(text: str, dictionary_hits: list[tuple[str, int, int]] | None
     if dictionary_hits is None:
         dictionary_hits = find_dictionary_companies([text])[0]
     found: list[CompanyMention] = []
-    taken = [False] * (len(text) + 1)
+    taken = bytearray(len(text) + 1)  # 1 where a company already found covers the character
 
     def add(start: int, end: int, company: str, ctype: str, source: str, rule: str) -> None:
-        if any(taken[start:end]):
+        if taken.find(1, start, end) >= 0:
             return
         found.append(CompanyMention(text[start:end], start, end, company, ctype, source, rule))
-        for i in range(start, end):
-            taken[i] = True
+        taken[start:end] = b"\x01" * (end - start)
 
     defined: dict[str, str] = {}  # a legal name -> the short name the text defines for it
     # Names found by their form end with a suffix: the regexes run only just before one.
