@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import polars as pl
 import pytest
@@ -222,3 +223,12 @@ def test_tracked_runs_agree_with_one_offset_per_character(case):
         bounds = [0] + [i for i, ch in enumerate(model.text) if ch == "\n"] + [len(model.text)]
         spans = sorted({(a, b) for a, b in zip(bounds, bounds[1:])} | {(a, a) for a in bounds})
         assert [list(t.src) for t in tracked.slices(spans)] == [model.slice(a, b).src for a, b in spans]
+
+
+def test_a_date_that_does_not_exist_is_no_publication_date():
+    # 2月30日 in a byline used to raise in the clean step, failing the whole chunk of files.
+    raw = pl.DataFrame({"source_file": ["a.txt", "b.txt"], "content_hash": ["x", "y"], "raw_text": [
+        "杭州直播电商发展迅速\n记者 张三 2024-02-30\n杭州直播电商交易额达到100亿元。",
+        "杭州直播电商发展迅速\n记者 张三 2024-02-29\n杭州直播电商交易额达到100亿元。"]})
+    articles = build_article_frame(raw)
+    assert articles["published_date"].to_list() == [None, date(2024, 2, 29)]

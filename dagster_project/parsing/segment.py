@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from dagster_project.parsing.clean import cut_tail, join_broken_lines
 from dagster_project.parsing.tracked import Tracked
@@ -89,8 +90,10 @@ def read_metadata(lines: list[Tracked]) -> dict:
 def _iso(m: re.Match | None) -> str | None:
     if not m:
         return None
-    y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
-    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+    try:
+        return date(int(m.group("y")), int(m.group("m")), int(m.group("d"))).isoformat()
+    except ValueError:
+        return None  # 2月30日, 13月: no such day
 
 
 def build_articles(lines: list[Tracked]) -> list[Article]:
