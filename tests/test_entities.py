@@ -94,6 +94,10 @@ def test_people_with_role_and_company():
     ("截至目前,谦寻已累计服务直播超4.3万场", 2025, [None]),
     ("6月6日至8日,广州将举办首届直播节", 2020, ["2020-06-06..2020-06-08"]),
     ("去年上半年", 2020, ["2019-H1"]),
+    # No such day: no period (it used to raise on the days that follow, failing the chunk).
+    ("2024年2月30日起7天直播带货", 2025, [None]),
+    ("2月28日至30日直播带货", 2023, [None]),
+    ("2月28日至29日直播带货", 2024, ["2024-02-28..2024-02-29"]),
 ])
 def test_periods(text, ref_year, expected):
     assert [p.period for p in find_periods(text, ref_year)] == expected

@@ -94,8 +94,11 @@ def _resolve(m: re.Match, ref_year: int | None) -> str | None:
             return None
         if m.group("d"):
             d = int(m.group("d"))
+            days = (d, int(m.group("d2"))) if m.group("d2") else (d,)
+            if not all(_is_day(y, mo, day) for day in days):
+                return None  # 2月30日: no such day
             if m.group("d2"):
-                return f"{y}-{mo:02d}-{d:02d}..{y}-{mo:02d}-{int(m.group('d2')):02d}"
+                return f"{y}-{mo:02d}-{d:02d}..{y}-{mo:02d}-{days[1]:02d}"
             return f"{y}-{mo:02d}-{d:02d}"
         return f"{y}-{mo:02d}"
     if m.group("named"):
@@ -105,6 +108,14 @@ def _resolve(m: re.Match, ref_year: int | None) -> str | None:
             return None
         return f"{y}-{day[0]:02d}-{day[1]:02d}" if day else str(y)
     return str(year) if year is not None else None
+
+
+def _is_day(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 ANAPHORA = re.compile(r"这一年|那一年|同年|当年")
