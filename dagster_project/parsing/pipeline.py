@@ -288,20 +288,25 @@ def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
         observation_keys += [(source_file, article_seq, q.start, q.end, article) for q in quantities]
     runs = offset_runs(articles["offset_map"])
     sentence_frame = _with_raw_spans(
-        pl.DataFrame(sentence_rows, orient="row", schema={**_without_raw(SENTENCE_SCHEMA, "text"), "text": pl.String,
-                                                          "article": pl.UInt32}), runs, SENTENCE_SCHEMA)
+        _frame_of_rows(sentence_rows, {**_without_raw(SENTENCE_SCHEMA, "text"), "text": pl.String, "article": pl.UInt32}),
+        runs, SENTENCE_SCHEMA)
     mention_frame = _with_raw_spans(
-        pl.DataFrame(mention_rows, orient="row", schema={**_without_raw(MENTION_SCHEMA, "evidence"),
-                                                         "evidence": pl.String, "article": pl.UInt32}),
-        runs, MENTION_SCHEMA)
+        _frame_of_rows(mention_rows, {**_without_raw(MENTION_SCHEMA, "evidence"), "evidence": pl.String,
+                                      "article": pl.UInt32}), runs, MENTION_SCHEMA)
     keys = _with_raw_spans(
-        pl.DataFrame(observation_keys, orient="row", schema={"source_file": pl.String, "article_seq": pl.Int32,
-                                                             "char_start": pl.Int64, "char_end": pl.Int64,
-                                                             "article": pl.UInt32}),
+        _frame_of_rows(observation_keys, {"source_file": pl.String, "article_seq": pl.Int32, "char_start": pl.Int64,
+                                          "char_end": pl.Int64, "article": pl.UInt32}),
         runs, {c: OBSERVATION_SCHEMA[c] for c in ("source_file", "article_seq", "raw_char_start", "raw_char_end")})
     observation_frame = pl.concat([keys, observations.attribute().drop("article")],
                                   how="horizontal").select(list(OBSERVATION_SCHEMA)).cast(OBSERVATION_SCHEMA)
     return sentence_frame, mention_frame, observation_frame
+
+
+def _frame_of_rows(rows: list[tuple], schema: dict) -> pl.DataFrame:
+    """Rows of values in ``schema``'s order, made a frame column by column: Polars reads lists
+    faster than it reads rows."""
+    columns = [list(column) for column in zip(*rows)] if rows else [[] for _ in schema]
+    return pl.DataFrame(dict(zip(schema, columns)), schema=schema)
 
 
 def _without_raw(schema: dict, last: str) -> dict:
