@@ -1,4 +1,6 @@
 """Parsing in worker processes gives exactly what parsing in-process gives."""
+import gc
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -48,3 +50,18 @@ def test_chunks_keep_every_file_in_order_and_give_each_worker_the_same_share(mon
         assert max(map(len, chunks)) - min(map(len, chunks)) <= 1
         if parallel and n_files >= workers * CHUNKS_PER_WORKER:
             assert len(chunks) % workers == 0 and len(chunks) >= workers * CHUNKS_PER_WORKER
+
+
+def collector_state(frame: pl.DataFrame) -> pl.DataFrame:
+    """A step that reports whether Python's cyclic garbage collector runs while it does."""
+    return pl.DataFrame({"collector_on": [gc.isenabled()] * frame.height})
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_chunk_is_parsed_with_the_collector_paused_and_it_resumes_after(monkeypatch, parallel):
+    monkeypatch.setenv("LCW_PARSE_WORKERS", "2")
+    chunks = [(pl.DataFrame({"source_file": [f"f{i}"]}),) for i in range(4)]
+    assert gc.isenabled()
+    results = list(map_chunks(collector_state, chunks, parallel))
+    assert [r["collector_on"].to_list() for r in results] == [[False]] * 4
+    assert gc.isenabled()

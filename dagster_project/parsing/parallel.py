@@ -9,6 +9,7 @@ more than it saves.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -60,6 +61,20 @@ def chunk_files(files: list[str], parallel: bool) -> list[list[str]]:
     return [files[i * n // count:(i + 1) * n // count] for i in range(count)]
 
 
+def without_collector(step: Callable[..., Frames], *args: pl.DataFrame) -> Frames:
+    """``step(*args)`` with Python's cyclic garbage collector paused. A chunk's parse makes millions
+    of short-lived objects and no reference cycles, so the collector's passes over them (and over
+    the dictionaries) find nothing and cost about a tenth of the extraction's time; it resumes
+    afterwards."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return step(*args)
+    finally:
+        if paused:
+            gc.enable()
+
+
 def map_chunks(step: Callable[..., Frames], inputs: Iterable[tuple[pl.DataFrame, ...]],
                parallel: bool) -> Iterator[Frames]:
     """``step(*chunk)`` for each chunk of ``inputs``, yielded in order. ``step`` must be a
@@ -67,13 +82,13 @@ def map_chunks(step: Callable[..., Frames], inputs: Iterable[tuple[pl.DataFrame,
     per worker are in flight, so ``inputs`` is read only as fast as the workers take it."""
     if not parallel:
         for chunk in inputs:
-            yield step(*chunk)
+            yield without_collector(step, *chunk)
         return
     workers = parse_workers()
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         pending: deque = deque()
         for chunk in inputs:
-            pending.append(pool.submit(step, *chunk))
+            pending.append(pool.submit(without_collector, step, *chunk))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
