@@ -114,8 +114,14 @@ def is_noise_line(line: str) -> bool:
     return bool(NOISE_LINE.match(line) or SPAM_LINE.search(line))
 
 
+BYLINE_OR_DATE = re.compile(r"记者|通讯员|\d{4}[-/年]\d{1,2}[-/月]\d{1,2}|^来源|^作者")
+CLAUSE_MARK = re.compile(r"[,，、]")
+LIST_ITEM_START = re.compile(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[A-Z])[、.,， ]")
+TEXT_START = re.compile(r"[\u4e00-\u9fffA-Za-z0-9“\"(（]")
+
+
 def looks_like_byline_or_date(line: str) -> bool:
-    return bool(re.search(r"记者|通讯员|\d{4}[-/年]\d{1,2}[-/月]\d{1,2}|^来源|^作者", line)) and len(line) <= 40
+    return bool(BYLINE_OR_DATE.search(line)) and len(line) <= 40
 
 
 def ends_mid_sentence(prev: str, nxt: str) -> bool:
@@ -123,11 +129,11 @@ def ends_mid_sentence(prev: str, nxt: str) -> bool:
     next line continues with text rather than a heading, byline or list item."""
     if not prev or not nxt or prev[-1] in TERMINAL or prev.endswith(LOST):
         return False
-    if not (len(prev) >= 40 or (len(prev) >= 12 and re.search(r"[,，、]", prev))):
+    if not (len(prev) >= 40 or (len(prev) >= 12 and CLAUSE_MARK.search(prev))):
         return False
-    if looks_like_byline_or_date(nxt) or re.match(r"^(?:\d{1,2}|[一二三四五六七八九十]{1,3}|[A-Z])[、.,， ]", nxt):
+    if looks_like_byline_or_date(nxt) or LIST_ITEM_START.match(nxt):
         return False
-    return bool(re.match(r"[\u4e00-\u9fffA-Za-z0-9“\"(（]", nxt))
+    return bool(TEXT_START.match(nxt))
 
 
 def clean_document(raw: str) -> CleanText:

@@ -59,6 +59,7 @@ IDIOM = re.compile(r"千千万万|成千上万|千家万户|千行百业|千方�
                    r"一站式|一体化|一揽子|一把手|一线|一键|一批批|一带一路|十四五|十五五|十三五|双11|双十一|618")
 DEMONSTRATIVE = re.compile(r"(?:这|那|这些|那些|每|各|前|后|头|最)$")
 LATIN_LETTER = re.compile(r"[A-Za-z]")
+NUMERAL_CHAR = re.compile(r"[\d零〇一二两三四五六七八九十百千万亿数几多余.]")  # before a bare 万/亿: part of a number
 
 
 class Quantity(NamedTuple):
@@ -222,7 +223,7 @@ def find_quantities(text: str) -> list[Quantity]:
         if taken[s] or not m.group("u") and not m.group("up"):
             continue
         prev = text[s - 1:s]
-        if re.match(r"[\d零〇一二两三四五六七八九十百千万亿数几多余.]", prev) or (m.group("up") is None and prev == "上"):
+        if NUMERAL_CHAR.match(prev) or (m.group("up") is None and prev == "上"):
             continue
         if _excluded(text, s, m.end(), True, 2, "x"):
             continue
