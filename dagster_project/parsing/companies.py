@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from dagster_project.parsing.matching import find_dictionary_hits, finditer_ending_at, max_width, occurrence_ends
+from dagster_project.parsing.numbers import LATIN_LETTER
 from dagster_project.parsing.reference import read_seed
 from dagster_project.parsing.regions import common_words
 
@@ -120,16 +121,13 @@ def _is_non_company(idx: CompanyIndex, name: str) -> bool:
             or any(core.endswith(s) for s in idx.non_company_suffixes))
 
 
-LATIN = re.compile(r"[A-Za-z]")
-
-
 def find_dictionary_companies(texts) -> list[list[tuple[str, int, int]]]:
     """Dictionary aliases in each text; a Latin alias only as a whole word (JD, not JDX)."""
     out = []
     for text, hits in zip(texts, find_dictionary_hits(texts, company_index().patterns)):
         out.append([(name, s, e) for name, s, e in hits
-                    if not (LATIN.match(name[0]) and s > 0 and LATIN.match(text[s - 1]))
-                    and not (LATIN.match(name[-1]) and LATIN.match(text[e:e + 1] or " "))])
+                    if not (LATIN_LETTER.match(name[0]) and s > 0 and LATIN_LETTER.match(text[s - 1]))
+                    and not (LATIN_LETTER.match(name[-1]) and LATIN_LETTER.match(text[e:e + 1] or " "))])
     return out
 
 

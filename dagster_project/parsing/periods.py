@@ -9,7 +9,7 @@ import re
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from dagster_project.parsing.numbers import parse_cn_int
+from dagster_project.parsing.numbers import LATIN_LETTER, parse_cn_int
 
 CN_SMALL = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 RELATIVE_YEAR = {"今年": 0, "全年": 0, "当年": 0, "本年": 0, "本年度": 0, "年底": 0, "年末": 0, "年初": 0, "年内": 0,
@@ -42,7 +42,6 @@ YEAR_BEFORE = YEAR_BEFORE_WORDS + r"(?![一二三四五六七八九十两\d]|半
 # alternatives at every position.
 FUTURE_YEAR = re.compile(r"(?=[到至—\-~12])(?:(?:到|至|—|-|~)\s*((?:19|20)\d{2})年|((?:19|20)\d{2})年" + YEAR_BEFORE + ")")
 ANY_YEAR = re.compile(r"((?:19|20)\d{2})年")
-LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 class PeriodMention(NamedTuple):
