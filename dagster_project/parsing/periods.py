@@ -94,8 +94,8 @@ def _resolve(m: re.Match, ref_year: int | None) -> str | None:
         if m.group("d"):
             d = int(m.group("d"))
             days = (d, int(m.group("d2"))) if m.group("d2") else (d,)
-            if not all(_is_day(y, mo, day) for day in days):
-                return None  # 2月30日: no such day
+            if not all(calendar_date(y, mo, day) for day in days):
+                return None
             if m.group("d2"):
                 return f"{y}-{mo:02d}-{d:02d}..{y}-{mo:02d}-{days[1]:02d}"
             return f"{y}-{mo:02d}-{d:02d}"
@@ -109,12 +109,12 @@ def _resolve(m: re.Match, ref_year: int | None) -> str | None:
     return str(year) if year is not None else None
 
 
-def _is_day(year: int, month: int, day: int) -> bool:
+def calendar_date(year: int, month: int, day: int) -> date | None:
+    """The day, or None when there is no such day (2月30日, 13月, 0日)."""
     try:
-        date(year, month, day)
+        return date(year, month, day)
     except ValueError:
-        return False
-    return True
+        return None
 
 
 ANAPHORA = re.compile(r"这一年|那一年|同年|当年")

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 from dagster_project.parsing.clean import cut_tail, join_broken_lines
+from dagster_project.parsing.periods import calendar_date
 from dagster_project.parsing.tracked import Tracked
 
 MEDIA_SUFFIX = r"(?:报|社|网|台|新闻|杂志|周刊|财经|客户端|交汇点|观察|在线)"
@@ -90,10 +90,8 @@ def read_metadata(lines: list[Tracked]) -> dict:
 def _iso(m: re.Match | None) -> str | None:
     if not m:
         return None
-    try:
-        return date(int(m.group("y")), int(m.group("m")), int(m.group("d"))).isoformat()
-    except ValueError:
-        return None  # 2月30日, 13月: no such day
+    day = calendar_date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    return day.isoformat() if day else None
 
 
 def build_articles(lines: list[Tracked]) -> list[Article]:
