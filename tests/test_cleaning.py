@@ -14,7 +14,7 @@ from dagster_project.parsing.mojibake import find_repairs
 from dagster_project.parsing.numbers import find_quantities
 from dagster_project.parsing.pipeline import build_article_frame, read_raw_documents
 from dagster_project.parsing.segment import build_articles
-from dagster_project.parsing.tracked import RawOffsets, Tracked, compress_offsets, offset_runs, raw_span, raw_spans
+from dagster_project.parsing.tracked import RawOffsets, Tracked, offset_runs, raw_span, raw_spans
 from tests.conftest import SEEDS
 
 SEED_TEXT = {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
@@ -115,7 +115,7 @@ def test_publisher_and_date_from_a_source_line():
 def test_every_clean_character_maps_back_to_the_raw_file():
     raw = SEED_TEXT[DAMAGED]
     (art,) = articles_of(DAMAGED)
-    runs = compress_offsets(art.text.src)
+    runs = art.text.offset_map()
     start = art.text.text.index("3640.06亿元")
     s, e = raw_span(json.loads(json.dumps(runs)), start, start + len("3640.06亿元"))
     assert raw[s:e] == "3640.06億元"
@@ -170,6 +170,16 @@ class PerCharacterOffsets:
     def slice(self, start, end):
         return PerCharacterOffsets(self.text[start:end], self.src[start:end])
 
+    def offset_map(self):
+        """[clean_start, raw_start, length] wherever clean and raw advance together."""
+        runs = []
+        for i, raw in enumerate(self.src):
+            if runs and runs[-1][1] + runs[-1][2] == raw:
+                runs[-1][2] += 1
+            else:
+                runs.append([i, raw, 1])
+        return runs
+
     @staticmethod
     def join(pieces, sep):
         text, src = [], []
@@ -217,7 +227,7 @@ def test_tracked_runs_agree_with_one_offset_per_character(case):
             tracked, model = Tracked.join([tracked, tracked], step[1]), PerCharacterOffsets.join([model, model], step[1])
         assert tracked.text == model.text
         assert list(tracked.src) == model.src
-        assert tracked.offset_map() == compress_offsets(tuple(model.src))
+        assert tracked.offset_map() == model.offset_map()
         assert tracked.raw_bounds() == ((min(model.src), max(model.src) + 1) if model.src else (0, 0))
         # Lines and the blanks between them, cut in one walk, as split_lines cuts them.
         bounds = [0] + [i for i, ch in enumerate(model.text) if ch == "\n"] + [len(model.text)]

@@ -5,7 +5,6 @@ import re
 from bisect import bisect_right
 from typing import Callable, Iterable
 
-import numpy as np
 import polars as pl
 
 
@@ -51,34 +50,14 @@ class Tracked:
             i += 1
         return out
 
-    def slices(self, spans: Iterable[tuple[int, int]]) -> list["Tracked"]:
-        """``[self.slice(start, end) for start, end in spans]`` in one walk over the runs, for spans
-        in order of their start, within the text."""
-        starts, runs, text = self._run_starts(), self.runs, self.text
-        out, i, count = [], 0, len(runs)
-        for start, end in spans:
-            piece = []
-            if start < end:
-                while i + 1 < count and starts[i + 1] <= start:
-                    i += 1
-                j = i
-                while j < count and starts[j] < end:
-                    raw, n = runs[j]
-                    lo, hi = max(start, starts[j]), min(end, starts[j] + n)
-                    piece.append((raw + lo - starts[j], hi - lo))
-                    j += 1
-            out.append(Tracked(text[start:end], tuple(piece)))
-        return out
-
-    def _raw_at(self, pos: int) -> int:
-        starts = self._run_starts()
-        i = bisect_right(starts, pos) - 1
-        return self.runs[i][0] + pos - starts[i]
-
     def slice(self, start: int, end: int) -> "Tracked":
         n = len(self.text)
         start, end = min(max(start, 0), n), min(max(end, 0), n)
         return Tracked(self.text[start:end], tuple(self._cut(start, end)))
+
+    def slices(self, spans: Iterable[tuple[int, int]]) -> list["Tracked"]:
+        """``[self.slice(start, end) for start, end in spans]`` for spans within the text."""
+        return [Tracked(self.text[start:end], tuple(self._cut(start, end))) for start, end in spans]
 
     def edit(self, edits: Iterable[tuple[int, int, str]]) -> "Tracked":
         """Replace non-overlapping [start, end) spans; new characters map to the span's start."""
@@ -92,7 +71,7 @@ class Tracked:
             if end - start == len(repl):  # same length: keep one-to-one positions
                 runs += self._cut(start, min(end, n))
             elif repl:
-                anchor = self._raw_at(start) if start < n else (self._raw_at(n - 1) + 1 if n else 0)
+                anchor = self._cut(start, start + 1)[0][0] if start < n else (self._cut(n - 1, n)[0][0] + 1 if n else 0)
                 runs += [(anchor, 1)] * len(repl)
             last = end
         parts.append(self.text[last:])
@@ -128,8 +107,8 @@ class Tracked:
         return Tracked("".join(text), tuple(runs))
 
     def offset_map(self) -> list[list[int]]:
-        """``compress_offsets(self.src)``: [clean_start, raw_start, length] where clean and raw
-        advance together."""
+        """Runs of [clean_start, raw_start, length] where clean and raw advance together: the
+        pieces, with each joined to the one before when it continues it."""
         out: list[list[int]] = []
         pos = 0
         for raw, n in self.runs:
@@ -145,17 +124,6 @@ class Tracked:
         if not self.runs:
             return 0, 0
         return min(raw for raw, _ in self.runs), max(raw + n for raw, n in self.runs)
-
-
-def compress_offsets(src: tuple[int, ...]) -> list[list[int]]:
-    """Runs of [clean_start, raw_start, length] where clean and raw advance together."""
-    if not src:
-        return []
-    raw = np.asarray(src, dtype=np.int64)
-    breaks = np.flatnonzero(np.diff(raw) != 1) + 1  # a run ends where raw does not advance by one
-    starts = np.concatenate(([0], breaks))
-    lengths = np.diff(np.concatenate((starts, [len(raw)])))
-    return np.column_stack((starts, raw[starts], lengths)).tolist()
 
 
 class RawOffsets:
@@ -185,7 +153,7 @@ def raw_span(runs: list[list[int]], start: int, end: int) -> tuple[int, int]:
 
 def offset_runs(offset_maps: pl.Series) -> pl.DataFrame:
     """(article, clean_start, raw_start, length) of every run of a column of offset maps
-    (``compress_offsets`` as JSON, one per article, numbered by position)."""
+    (``Tracked.offset_map`` as JSON, one per article, numbered by position)."""
     runs = (offset_maps.str.json_decode(pl.List(pl.List(pl.Int64))).to_frame("run")
             .with_row_index("article").explode("run").drop_nulls("run"))
     return runs.select("article", clean_start=pl.col("run").list.get(0), raw_start=pl.col("run").list.get(1),
