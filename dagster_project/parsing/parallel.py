@@ -64,7 +64,7 @@ def chunk_files(files: list[str], parallel: bool) -> list[list[str]]:
 def without_collector(step: Callable[..., Frames], *args: pl.DataFrame) -> Frames:
     """``step(*args)`` with Python's cyclic garbage collector paused. A chunk's parse makes millions
     of short-lived objects and no reference cycles, so the collector's passes over them (and over
-    the dictionaries) find nothing and cost about a tenth of the extraction's time; it resumes
+    the dictionaries) find nothing to free; docs/scaling.md has what they cost. It resumes
     afterwards."""
     paused = gc.isenabled()
     gc.disable()

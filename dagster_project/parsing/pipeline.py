@@ -197,24 +197,19 @@ ARTICLE_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "content_ha
 
 
 def build_article_frame(raw: pl.DataFrame) -> pl.DataFrame:
-    columns: dict[str, list] = {name: [] for name in ARTICLE_SCHEMA}
+    rows = []  # in ARTICLE_SCHEMA's order
     for source_file, content_hash, raw_text in raw.select("source_file", "content_hash", "raw_text").iter_rows():
         cleaned = clean_document(raw_text)
         for art in build_articles(cleaned.lines):
-            raw_start, raw_end = art.text.raw_bounds()
-            for name, value in (
-                ("source_file", source_file), ("article_seq", art.seq), ("content_hash", content_hash),
-                ("title", art.title), ("publisher", art.publisher),
-                ("published_date", date.fromisoformat(art.published_date) if art.published_date else None),
-                ("authors", art.authors), ("is_live_commerce", art.is_live_commerce),
-                ("live_commerce_score", art.live_commerce_score), ("clean_text", art.text.text),
-                ("raw_char_start", raw_start), ("raw_char_end", raw_end), ("offset_map", json.dumps(art.text.offset_map())),
+            rows.append((
+                source_file, art.seq, content_hash, art.title, art.publisher,
+                date.fromisoformat(art.published_date) if art.published_date else None,
+                art.authors, art.is_live_commerce, art.live_commerce_score, art.text.text,
+                *art.text.raw_bounds(), json.dumps(art.text.offset_map()),
                 # Repairs are counted per file: every article of the file carries the file's count.
-                ("mojibake_repairs", cleaned.repairs), ("mojibake_lost_chars", cleaned.lost_chars),
-                ("removed_lines", len(cleaned.removed_lines) + len(art.removed_tail)),
-            ):
-                columns[name].append(value)
-    return pl.DataFrame(columns, schema=ARTICLE_SCHEMA)
+                cleaned.repairs, cleaned.lost_chars, len(cleaned.removed_lines) + len(art.removed_tail),
+            ))
+    return _frame_of_rows(rows, ARTICLE_SCHEMA)
 
 
 SENTENCE_SCHEMA = {"source_file": pl.String, "article_seq": pl.Int32, "sentence_seq": pl.Int32,
