@@ -5,7 +5,8 @@
 
 Each size runs in a fresh process. Peak RSS is that of the full refresh: the largest sum of the
 resident memory of the benchmark's process (which runs the refresh, dbt included) and of the parse
-workers under it, sampled every 0.2 s (bench/memory.py). Prints a table, writes
+workers under it, sampled every 0.2 s (bench/memory.py), which also splits the parse steps' CPU
+time between the two (printed to stderr). Prints a table, writes
 bench/out/results.csv and regenerates docs/performance.md from the same figures.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.memory import PeakTreeMemory  # noqa: E402
+from bench.memory import ProcessTreeSampler  # noqa: E402
 # The refresh job's steps in each stage (step keys: an asset's op name, a check's
 # <asset>_<check>); every Pandera check counts in validate.
 STAGES = {
@@ -60,6 +61,22 @@ def step_running(instance, run_id: str, at: float | None) -> str:
 
     running = [step for step, (start, end) in step_spans(instance, run_id).items() if at is not None and start <= at <= end]
     return running[0] if running else "between steps"
+
+
+def print_parse_cpu(sampler: ProcessTreeSampler, instance, run_id: str) -> None:
+    """Where the parse steps' CPU time went: the benchmark's process (which reads each chunk from
+    the store, receives the parsed frames and inserts them) against its parse workers, beside
+    what the machine's cores could give over the step's wall time."""
+    from dagster_project.runner import step_spans
+
+    spans, cores = step_spans(instance, run_id), os.cpu_count() or 1
+    for stage in ("clean", "extract"):
+        for step in STAGES[stage]:
+            start, end = spans[step]
+            own, workers = sampler.cpu_between(start, end)
+            print(f"{stage} ({step}) CPU: {own:.1f} s in the benchmark's process, {workers:.1f} s in its parse "
+                  f"workers, {own + workers:.1f} s of the {cores * (end - start):.1f} s that {cores} cores give "
+                  f"over its {end - start:.1f} s", file=sys.stderr)
 
 
 def storage_mb(warehouse: Path, store: Path) -> tuple[float, float]:
@@ -105,7 +122,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     # disk, so that a run does not pay for writing back files the benchmark itself just copied.
     os.sync()
     t0 = time.perf_counter()
-    with PeakTreeMemory() as memory:
+    with ProcessTreeSampler() as memory:
         result = run_refresh(input_dir, warehouse, instance)
     full = time.perf_counter() - t0
     assert result.success, "full refresh failed"
@@ -113,6 +130,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     print(f"full refresh peak RSS: {memory.bytes / 2**20:.0f} MB during {step_running(instance, result.run_id, memory.at)}"
           f" ({memory.root_bytes / 2**20:.0f} MB in the benchmark's process, "
           f"{(memory.bytes - memory.root_bytes) / 2**20:.0f} MB in its parse workers)", file=sys.stderr)
+    print_parse_cpu(memory, instance, result.run_id)
     warehouse_mb, staging_mb = storage_mb(warehouse, store)
 
     extra = out / f"extra_{articles}"

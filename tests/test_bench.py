@@ -40,14 +40,14 @@ def test_every_step_of_the_refresh_job_counts_in_one_stage():
 
 
 def test_the_memory_peak_sums_a_process_and_its_descendants():
-    from bench.memory import PeakTreeMemory, process_tree, resident_bytes
+    from bench.memory import ProcessTreeSampler, process_tree, resident_bytes
 
     assert process_tree(1, {2: 1, 3: 2, 4: 9, 5: 3}) == {1, 2, 3, 5}
     holder = "import sys, time; block = bytearray(300 * 2**20); print('ready', flush=True); time.sleep(30)"
     child = subprocess.Popen([sys.executable, "-c", holder], stdout=subprocess.PIPE, text=True)
     try:
         started = time.time()
-        with PeakTreeMemory(interval=0.05) as peak:
+        with ProcessTreeSampler(interval=0.05) as peak:
             assert child.stdout.readline().strip() == "ready"
             own = resident_bytes(os.getpid())
     finally:
@@ -56,3 +56,26 @@ def test_the_memory_peak_sums_a_process_and_its_descendants():
     assert peak.bytes >= own + 300 * 2**20  # the child's 300 MB block counts beside this process
     assert 0 < peak.root_bytes <= peak.bytes - 300 * 2**20  # ... and is not this process's own
     assert started <= peak.at <= time.time()
+
+
+def test_the_cpu_split_counts_a_descendant_apart_from_the_root():
+    from bench.memory import ProcessTreeSampler
+
+    # The child spins for about a second and says when it starts; meanwhile this process sleeps.
+    spinner = ("import time; print('spinning', flush=True); end = time.process_time() + 1.0\n"
+               "while time.process_time() < end: pass\ntime.sleep(30)")
+    child = subprocess.Popen([sys.executable, "-c", spinner], stdout=subprocess.PIPE, text=True)
+    try:
+        with ProcessTreeSampler(interval=0.05, tree_every=1) as sampler:
+            assert child.stdout.readline().strip() == "spinning"
+            started = time.time()
+            time.sleep(1.5)
+            ended = time.time()
+    finally:
+        child.kill()
+        child.wait()
+    own, descendants = sampler.cpu_between(started, ended)
+    assert 0.7 <= descendants <= 1.5
+    assert own < 0.5
+    assert sampler.cpu_between(ended, ended) == (0.0, 0.0)
+
