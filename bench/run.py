@@ -40,6 +40,11 @@ COLUMNS = ["articles", "files", "mb", "full_refresh_s", "ingest_s", "clean_s", "
            "plus_1pct_new_process_s", "plus_1pct_new_process_share", "plus_1pct_new_process_no_home_s", "warehouse_mb", "staging_mb", "recall"]
 
 
+# How the per-size run's stderr lines that the summary passes on begin.
+FORWARDED_LINES = ("full refresh steps:", "full refresh peak RSS:", "full refresh parse CPU,", "+1 % refresh steps:",
+                   "+1 % refresh in a new process:")
+
+
 def stage_of(step_key: str) -> str | None:
     if "pandera" in step_key:
         return "validate"
@@ -74,7 +79,7 @@ def print_parse_cpu(sampler: ProcessTreeSampler, instance, run_id: str) -> None:
         for step in STAGES[stage]:
             start, end = spans[step]
             own, workers = sampler.cpu_between(start, end)
-            print(f"{stage} ({step}) CPU: {own:.1f} s in the benchmark's process, {workers:.1f} s in its parse "
+            print(f"full refresh parse CPU, {stage} ({step}): {own:.1f} s in the benchmark's process, {workers:.1f} s in its parse "
                   f"workers, {own + workers:.1f} s of the {cores * (end - start):.1f} s that {cores} cores give "
                   f"over its {end - start:.1f} s", file=sys.stderr)
 
@@ -296,8 +301,7 @@ def main() -> None:
             print(proc.stdout[-2000:], proc.stderr[-4000:], file=sys.stderr)
             sys.exit(f"benchmark of {size} articles failed")
         for line in proc.stderr.splitlines():
-            if line.startswith(("full refresh steps:", "full refresh peak RSS:", "+1 % refresh steps:",
-                                "+1 % refresh in a new process:")):
+            if line.startswith(FORWARDED_LINES):
                 print(f"  {size}: {line}", file=sys.stderr)  # per-step seconds behind the stage columns
         row = json.loads(proc.stdout.strip().splitlines()[-1])
         rows.append(row)

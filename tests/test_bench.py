@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from bench.run import COLUMNS
+from bench.run import COLUMNS, FORWARDED_LINES
 from tests.conftest import REPO_ROOT as ROOT
 
 
@@ -27,6 +27,11 @@ def test_one_benchmark_size_runs_and_reports_every_column(tmp_path):
     assert row["recall"] >= 0.95
     assert re.search(r"^full refresh peak RSS: \d+ MB during \S+.* \(\d+ MB in the benchmark's process, \d+ MB in its",
                      proc.stderr, re.M)
+    for stage in ("clean", "extract"):
+        assert re.search(rf"^full refresh parse CPU, {stage} \(\w+\): [\d.]+ s in the benchmark's process, [\d.]+ s in its "
+                         r"parse workers", proc.stderr, re.M), stage
+    summaries = [line for line in proc.stderr.splitlines() if line.startswith(("full refresh ", "+1 % refresh "))]
+    assert summaries and all(line.startswith(FORWARDED_LINES) for line in summaries)  # the summary passes them on
 
 
 def test_every_step_of_the_refresh_job_counts_in_one_stage():
