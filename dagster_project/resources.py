@@ -334,7 +334,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 for document_batch in chain([first], batches):
                     # Read by name from this frame's variable (DuckDB's replacement scan), not
                     # registered: the transaction keeps every view it replaced until it ends, and
-                    # with it every batch's text (docs/scaling.md, "What session 15 changed").
+                    # with it every batch's text (docs/scaling-history.md, "What session 15 changed").
                     changes.append(con.sql("""
                         select i.source_file, case when b.source_file is null then 'added' else 'changed' end as change
                         from document_batch i left join current_before b using (source_file)""").pl())

@@ -64,8 +64,8 @@ def chunk_files(files: list[str], parallel: bool) -> list[list[str]]:
 def without_collector(step: Callable[..., Frames], *args: pl.DataFrame) -> Frames:
     """``step(*args)`` with Python's cyclic garbage collector paused. A chunk's parse makes millions
     of short-lived objects and no reference cycles, so the collector's passes over them (and over
-    the dictionaries) find nothing to free; docs/scaling.md has what they cost. It resumes
-    afterwards."""
+    the dictionaries) find nothing to free; docs/scaling-history.md (session 16) has what they
+    cost. It resumes afterwards."""
     paused = gc.isenabled()
     gc.disable()
     try:
