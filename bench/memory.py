@@ -100,8 +100,8 @@ class ProcessTreeSampler:
             seconds = cpu_seconds(pid)
             if seconds is not None:
                 self._last_cpu[pid] = seconds
-        root = self._last_cpu.get(self.root, 0.0)
-        self.cpu_samples.append((now, root, sum(self._last_cpu.values()) - root))
+        self.cpu_samples.append((now, self._last_cpu.get(self.root, 0.0),
+                                 sum(seconds for pid, seconds in self._last_cpu.items() if pid != self.root)))
 
     def cpu_between(self, start: float, end: float) -> tuple[float, float]:
         """(root's, descendants') CPU seconds between two ``time.time()`` times, from the last

@@ -81,6 +81,8 @@ def test_the_cpu_split_counts_a_descendant_apart_from_the_root():
         child.wait()
     own, descendants = sampler.cpu_between(started, ended)
     assert 0.7 <= descendants <= 1.5
+    series = [others for _, _, others in sampler.cpu_samples]
+    assert all(later >= earlier for earlier, later in zip(series, series[1:]))  # never below zero
     assert own < 0.5
     assert sampler.cpu_between(ended, ended) == (0.0, 0.0)
 
