@@ -68,12 +68,13 @@ def resident_bytes(pid: int) -> int:
 
 
 class ProcessTreeSampler:
-    """``with ProcessTreeSampler() as peak: ...`` then ``peak.bytes``: the largest summed resident
-    memory of this process and its descendants, sampled every ``interval`` seconds in a thread;
-    ``peak.root_bytes`` is the root process's own share of that sample and ``peak.at`` its time
-    (``time.time()``), to tell which step and which process the peak belongs to.
+    """``with ProcessTreeSampler() as sampler: ...`` then ``sampler.bytes``: the largest summed
+    resident memory of this process and its descendants, sampled every ``interval`` seconds in a
+    thread; ``sampler.root_bytes`` is the root process's own share of that sample and
+    ``sampler.at`` its time (``time.time()``), to tell which step and which process the peak
+    belongs to.
     Pages that forked workers share with their parent count once per process, so the sum errs
-    high, never low. ``peak.cpu_between(start, end)`` is the CPU time the root process and its
+    high, never low. ``sampler.cpu_between(start, end)`` is the CPU time the root process and its
     descendants used between two times, from the same samples: a descendant's last fraction of a
     sample before it ends is not counted, so it errs low. The process tree is found again every
     ``tree_every`` samples: a scan of /proc takes a few milliseconds of the GIL the measured run

@@ -127,15 +127,15 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     # disk, so that a run does not pay for writing back files the benchmark itself just copied.
     os.sync()
     t0 = time.perf_counter()
-    with ProcessTreeSampler() as memory:
+    with ProcessTreeSampler() as sampler:
         result = run_refresh(input_dir, warehouse, instance)
     full = time.perf_counter() - t0
     assert result.success, "full refresh failed"
     stages = stage_times(step_seconds(instance, result.run_id))
-    print(f"full refresh peak RSS: {memory.bytes / 2**20:.0f} MB during {step_running(instance, result.run_id, memory.at)}"
-          f" ({memory.root_bytes / 2**20:.0f} MB in the benchmark's process, "
-          f"{(memory.bytes - memory.root_bytes) / 2**20:.0f} MB in its parse workers)", file=sys.stderr)
-    print_parse_cpu(memory, instance, result.run_id)
+    print(f"full refresh peak RSS: {sampler.bytes / 2**20:.0f} MB during {step_running(instance, result.run_id, sampler.at)}"
+          f" ({sampler.root_bytes / 2**20:.0f} MB in the benchmark's process, "
+          f"{(sampler.bytes - sampler.root_bytes) / 2**20:.0f} MB in its parse workers)", file=sys.stderr)
+    print_parse_cpu(sampler, instance, result.run_id)
     warehouse_mb, staging_mb = storage_mb(warehouse, store)
 
     extra = out / f"extra_{articles}"
@@ -191,7 +191,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
            "clean_mb_per_s": round(size / 1e6 / max(1e-9, stages["clean"]), 2),
            "extract_mb_per_s": round(size / 1e6 / max(1e-9, stages["extract"]), 2),
            "parse_mb_per_s": round(size / 1e6 / max(1e-9, stages["clean"] + stages["extract"]), 2),
-           "peak_rss_mb": round(memory.bytes / 2**20), "plus_1pct_refresh_s": round(plus, 1),
+           "peak_rss_mb": round(sampler.bytes / 2**20), "plus_1pct_refresh_s": round(plus, 1),
            "plus_1pct_share": round(plus / full, 3), "plus_1pct_new_process_s": round(plus_new_process, 1),
            "plus_1pct_new_process_share": round(plus_new_process / full, 3),
            "plus_1pct_new_process_no_home_s": round(plus_no_home, 1), "warehouse_mb": round(warehouse_mb),

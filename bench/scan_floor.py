@@ -52,31 +52,31 @@ def best_of(runs: int, work) -> float:
     return best
 
 
-# The extract's chunk-level Polars work, by where build_extraction_frames calls it.
-COLUMNAR_PARTS = {"division-name scan": (pipeline, "find_region_surfaces"),
-                  "company-dictionary scan": (pipeline, "find_dictionary_companies"),
-                  "attribution": (attribution.ObservationInputs, "attribute"),
-                  "offsets to raw text": (pipeline, "offset_runs"), "offsets to raw text ": (pipeline, "raw_spans")}
+# The extract's chunk-level Polars work: (part, owner, function name), as build_extraction_frames
+# finds them when it calls them.
+COLUMNAR_PARTS = [("division-name scan", pipeline, "find_region_surfaces"),
+                  ("company-dictionary scan", pipeline, "find_dictionary_companies"),
+                  ("attribution", attribution.ObservationInputs, "attribute"),
+                  ("offsets to raw text", pipeline, "offset_runs"), ("offsets to raw text", pipeline, "raw_spans")]
 
 
 @contextmanager
-def timing_calls(parts: dict[str, tuple[object, str]]):
-    """Seconds spent in each named function while the block runs, summed over its calls (names
-    that end the same once stripped add up)."""
+def timing_calls(parts: list[tuple[str, object, str]]):
+    """Seconds spent in the named functions while the block runs, summed by part over their calls."""
     seconds: dict[str, float] = {}
-    originals = [(owner, attr, getattr(owner, attr)) for owner, attr in parts.values()]
+    originals = [(owner, attr, getattr(owner, attr)) for _, owner, attr in parts]
 
-    def timed(name: str, function):
+    def timed(part: str, function):
         def call(*args, **kwargs):
             started = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
-                seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+                seconds[part] = seconds.get(part, 0.0) + time.perf_counter() - started
         return call
 
-    for name, (owner, attr, function) in zip(parts, originals):
-        setattr(owner, attr, timed(name.strip(), function))
+    for (part, _, _), (owner, attr, function) in zip(parts, originals):
+        setattr(owner, attr, timed(part, function))
     try:
         yield seconds
     finally:
