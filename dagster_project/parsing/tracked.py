@@ -22,11 +22,6 @@ class Tracked:
     def of(cls, text: str) -> "Tracked":
         return cls(text, ((0, len(text)),) if text else ())
 
-    @property
-    def src(self) -> tuple[int, ...]:
-        """src[i]: the offset in the raw text of text[i]."""
-        return tuple(i for raw, n in self.runs for i in range(raw, raw + n))
-
     def _run_starts(self) -> list[int]:
         if self._starts is None:
             starts, pos = [], 0
@@ -120,35 +115,10 @@ class Tracked:
         return out
 
     def raw_bounds(self) -> tuple[int, int]:
-        """(min(src), max(src) + 1), (0, 0) for no text."""
+        """(lowest raw offset, highest + 1) of the text's characters, (0, 0) for no text."""
         if not self.runs:
             return 0, 0
         return min(raw for raw, _ in self.runs), max(raw + n for raw, n in self.runs)
-
-
-class RawOffsets:
-    """Clean-text spans mapped back to the raw text through compressed runs."""
-
-    def __init__(self, runs: list[list[int]]):
-        self.runs = runs
-        self.starts = [c for c, _, _ in runs]
-
-    def to_raw(self, pos: int) -> int:
-        i = bisect_right(self.starts, pos) - 1
-        if i < 0:
-            return 0
-        c, r, n = self.runs[i]
-        return r + min(pos - c, n - 1)
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        if end <= start:
-            return self.to_raw(start), self.to_raw(start)
-        return self.to_raw(start), self.to_raw(end - 1) + 1
-
-
-def raw_span(runs: list[list[int]], start: int, end: int) -> tuple[int, int]:
-    """Map a [start, end) span of clean text back to the raw text through compressed runs."""
-    return RawOffsets(runs).span(start, end)
 
 
 def offset_runs(offset_maps: pl.Series) -> pl.DataFrame:
@@ -161,8 +131,10 @@ def offset_runs(offset_maps: pl.Series) -> pl.DataFrame:
 
 
 def raw_spans(runs: pl.DataFrame, article: pl.Series, start: pl.Series, end: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """``RawOffsets.span`` of many clean-text spans at once: each article's spans mapped through
-    its runs (``offset_runs``). Returns (raw_char_start, raw_char_end) in the order given."""
+    """Clean-text spans mapped back to the raw text, each through its article's runs
+    (``offset_runs``): a span starts at its first character's raw offset and ends just past its
+    last one's; an empty span is empty at its start's. Returns (raw_char_start, raw_char_end) in
+    the order given."""
     spans = pl.DataFrame({"article": article.cast(pl.UInt32), "start": start, "end": end},
                          schema_overrides={"start": pl.Int64, "end": pl.Int64}).with_row_index("row")
     empty = pl.col("end") <= pl.col("start")
