@@ -4,6 +4,7 @@ from __future__ import annotations
 import fcntl
 import gc
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -415,6 +416,42 @@ def test_publish_waits_for_exactly_the_models_the_data_refresh_selector_builds()
                              "--output", "name", "--quiet"], cwd=REPO_ROOT / "dbt", capture_output=True, text=True,
                             env={**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT / "dbt")}, check=True)
     assert sorted(listed.stdout.split()) == models_every_refresh_builds()
+
+
+def test_the_staging_tests_a_data_refresh_skips_repeat_the_pandera_contract_or_read_unchanged_inputs():
+    # dbt/selectors.yml leaves the tests tagged staging_contract to full builds. Each must check a
+    # staging table Pandera checks the same way on every refresh, or read only a seed or the
+    # division table, which change only with the project or the parser (then dbt builds it all).
+    from dagster_project.dbt_project import dbt_project
+    from dagster_project.resources import dbt_executable
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    nodes = manifest["nodes"]
+    tests = [n for n in nodes.values() if n["resource_type"] == "test"]
+    skipped = [t for t in tests if "staging_contract" in t["tags"]]
+    assert len(skipped) >= 10
+    for test in skipped:
+        [upstream] = nodes[test["attached_node"]]["depends_on"]["nodes"]
+        kind, kwargs = test["test_metadata"]["name"], test["test_metadata"]["kwargs"]
+        table = upstream.rsplit(".", 1)[-1]
+        if upstream.startswith("seed.") or upstream == "source.live_commerce.staging.admin_divisions":
+            continue
+        assert upstream.startswith("source.live_commerce.staging."), test["name"]
+        schema = STAGING_SCHEMAS[table].to_schema()
+        if kind == "unique_combination":
+            assert schema.unique == kwargs["columns"], test["name"]
+            continue
+        column = schema.columns[test["column_name"]]
+        assert not column.nullable, test["name"]  # Pandera's default, stricter than accepted_values
+        if kind == "accepted_values":
+            [allowed] = [c.statistics["allowed_values"] for c in column.checks if c.name == "isin"]
+            assert set(allowed) <= set(kwargs["values"]), test["name"]
+        else:
+            assert kind == "not_null", test["name"]
+    listed = subprocess.run([dbt_executable(), "ls", "--selector", "data_refresh", "--resource-type", "test",
+                             "--output", "name", "--quiet"], cwd=REPO_ROOT / "dbt", capture_output=True, text=True,
+                            env={**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT / "dbt")}, check=True)
+    on_seeds = {t["name"] for t in tests if nodes.get(t.get("attached_node") or "", {}).get("resource_type") == "seed"}
+    assert sorted(listed.stdout.split()) == sorted({t["name"] for t in tests} - {t["name"] for t in skipped} - on_seeds)
 
 
 def test_a_failed_document_batch_leaves_the_store_as_it_was_and_the_session_usable(tmp_path):
