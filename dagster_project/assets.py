@@ -64,8 +64,8 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         # Files a failed run changed in the store after the snapshot are rebuilt too.
         snapshot_generation = warehouse.snapshot_generation()
         pending = warehouse.mark_pending(snapshot_generation)
-    for row in quarantined.iter_rows(named=True):
-        context.log.warning(f"quarantined {row['source_file']}: {row['reason']}")
+    if quarantined.height:
+        context.log.warning(quarantine_message(quarantined))
     counts = dict(changes.group_by("change").len().iter_rows())
     yield dg.MaterializeResult(asset_key=RAW_DOCUMENTS, metadata={
         "dagster/row_count": present.height,
@@ -83,6 +83,18 @@ def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         "dagster/row_count": quarantined.height,
         "quarantine": _preview(quarantined, ["source_file", "reason"], 20),
     })
+
+
+QUARANTINE_LOG_ROWS = 20
+
+
+def quarantine_message(quarantined: pl.DataFrame) -> str:
+    """One log message for the files set aside (a Dagster event each would cost a write to the run's
+    record per file, every refresh): how many, and the first of them with the reason."""
+    lines = [f"{row['source_file']}: {row['reason']}" for row in quarantined.head(QUARANTINE_LOG_ROWS).iter_rows(named=True)]
+    more = quarantined.height - len(lines)
+    return "\n".join([f"{quarantined.height} file(s) quarantined (all of them in marts.quarantine):", *lines,
+                      *([f"... and {more} more"] if more else [])])
 
 
 def _record_input(context: dg.AssetExecutionContext, warehouse: WarehouseResource,

@@ -4,6 +4,9 @@ from __future__ import annotations
 import hashlib
 import shutil
 
+import polars as pl
+
+from dagster_project.assets import QUARANTINE_LOG_ROWS, quarantine_message
 from dagster_project.parsing import pipeline
 from tests.conftest import SEEDS
 
@@ -48,3 +51,13 @@ def test_an_untouched_file_over_a_lowered_size_limit_is_set_aside(tmp_path):
     assert quarantined2["source_file"].to_list() == [biggest["source_file"]]
     assert quarantined2["reason"][0].startswith("oversized")
     assert present2.height == 4
+
+
+def test_the_files_set_aside_are_logged_in_one_message_naming_the_first_of_them():
+    names = [f"bad_{i:02d}.txt" for i in range(QUARANTINE_LOG_ROWS + 3)]
+    lines = quarantine_message(pl.DataFrame({"source_file": names, "reason": ["empty file"] * len(names)})).splitlines()
+    assert lines[0] == f"{len(names)} file(s) quarantined (all of them in marts.quarantine):"
+    assert lines[1:QUARANTINE_LOG_ROWS + 1] == [f"{name}: empty file" for name in names[:QUARANTINE_LOG_ROWS]]
+    assert lines[QUARANTINE_LOG_ROWS + 1:] == ["... and 3 more"]
+    one = quarantine_message(pl.DataFrame({"source_file": ["report.pdf"], "reason": ["binary file (PDF)"]}))
+    assert one.splitlines()[1:] == ["report.pdf: binary file (PDF)"]
