@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from bench.run import COLUMNS, FORWARDED_LINES
+from bench.run import COLUMNS, FORWARDED_LINES, PLUS_RUNS
 from tests.conftest import REPO_ROOT as ROOT
 
 
@@ -25,6 +25,8 @@ def test_one_benchmark_size_runs_and_reports_every_column(tmp_path):
                    "peak_rss_mb", "parse_mb_per_s"):
         assert row[column] > 0, column
     assert row["recall"] >= 0.95
+    runs = [float(s) for s in row["plus_1pct_runs_s"].split("/")]
+    assert len(runs) == PLUS_RUNS and row["plus_1pct_refresh_s"] == sorted(runs)[len(runs) // 2]
     assert re.search(r"^full refresh peak RSS: \d+ MB during \S+.* \(\d+ MB in the benchmark's process, \d+ MB in its",
                      proc.stderr, re.M)
     for stage in ("clean", "extract"):
