@@ -408,14 +408,19 @@ def test_a_session_shares_one_connection_and_keeps_the_build_file_in_place(tmp_p
         assert con.sql("select count(*) from staging.numbers").fetchone() == (2,)
 
 
+def data_refresh_selects(resource_type: str) -> list[str]:
+    """The names of the nodes of ``resource_type`` that dbt itself selects with the data_refresh selector."""
+    from dagster_project.resources import dbt_executable
+    listed = subprocess.run([dbt_executable(), "ls", "--selector", "data_refresh", "--resource-type", resource_type,
+                             "--output", "name", "--quiet"], cwd=REPO_ROOT / "dbt", capture_output=True, text=True,
+                            env={**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT / "dbt")}, check=True)
+    return sorted(listed.stdout.split())
+
+
 def test_publish_waits_for_exactly_the_models_the_data_refresh_selector_builds():
     # published_warehouse depends on the models every refresh materializes; they must be the ones
     # dbt itself selects with dbt/selectors.yml, or a data refresh would skip publishing.
-    from dagster_project.resources import dbt_executable
-    listed = subprocess.run([dbt_executable(), "ls", "--selector", "data_refresh", "--resource-type", "model",
-                             "--output", "name", "--quiet"], cwd=REPO_ROOT / "dbt", capture_output=True, text=True,
-                            env={**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT / "dbt")}, check=True)
-    assert sorted(listed.stdout.split()) == models_every_refresh_builds()
+    assert data_refresh_selects("model") == models_every_refresh_builds()
 
 
 def test_the_staging_tests_a_data_refresh_skips_repeat_the_pandera_contract_or_read_unchanged_inputs():
@@ -423,7 +428,6 @@ def test_the_staging_tests_a_data_refresh_skips_repeat_the_pandera_contract_or_r
     # staging table Pandera checks the same way on every refresh, or read only a seed or the
     # division table, which change only with the project or the parser (then dbt builds it all).
     from dagster_project.dbt_project import dbt_project
-    from dagster_project.resources import dbt_executable
     manifest = json.loads(Path(dbt_project.manifest_path).read_text())
     nodes = manifest["nodes"]
     tests = [n for n in nodes.values() if n["resource_type"] == "test"]
@@ -432,11 +436,10 @@ def test_the_staging_tests_a_data_refresh_skips_repeat_the_pandera_contract_or_r
     for test in skipped:
         [upstream] = nodes[test["attached_node"]]["depends_on"]["nodes"]
         kind, kwargs = test["test_metadata"]["name"], test["test_metadata"]["kwargs"]
-        table = upstream.rsplit(".", 1)[-1]
         if upstream.startswith("seed.") or upstream == "source.live_commerce.staging.admin_divisions":
             continue
         assert upstream.startswith("source.live_commerce.staging."), test["name"]
-        schema = STAGING_SCHEMAS[table].to_schema()
+        schema = STAGING_SCHEMAS[upstream.rsplit(".", 1)[-1]].to_schema()
         if kind == "unique_combination":
             assert schema.unique == kwargs["columns"], test["name"]
             continue
@@ -447,11 +450,8 @@ def test_the_staging_tests_a_data_refresh_skips_repeat_the_pandera_contract_or_r
             assert set(allowed) <= set(kwargs["values"]), test["name"]
         else:
             assert kind == "not_null", test["name"]
-    listed = subprocess.run([dbt_executable(), "ls", "--selector", "data_refresh", "--resource-type", "test",
-                             "--output", "name", "--quiet"], cwd=REPO_ROOT / "dbt", capture_output=True, text=True,
-                            env={**os.environ, "DBT_PROFILES_DIR": str(REPO_ROOT / "dbt")}, check=True)
     on_seeds = {t["name"] for t in tests if nodes.get(t.get("attached_node") or "", {}).get("resource_type") == "seed"}
-    assert sorted(listed.stdout.split()) == sorted({t["name"] for t in tests} - {t["name"] for t in skipped} - on_seeds)
+    assert data_refresh_selects("test") == sorted({t["name"] for t in tests} - {t["name"] for t in skipped} - on_seeds)
 
 
 def test_a_failed_document_batch_leaves_the_store_as_it_was_and_the_session_usable(tmp_path):
