@@ -86,5 +86,3 @@ def test_the_cpu_split_counts_a_descendant_apart_from_the_root():
     series = [others for _, _, others in sampler.cpu_samples]
     assert all(later >= earlier for earlier, later in zip(series, series[1:]))  # never below zero
     assert own < 0.5
-    assert sampler.cpu_between(ended, ended) == (0.0, 0.0)
-
