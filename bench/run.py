@@ -66,21 +66,18 @@ def stage_times(durations: dict[str, float]) -> dict[str, float]:
     return out
 
 
-def step_running(instance, run_id: str, at: float | None) -> str:
-    """The step of a run that was running at time ``at`` (``time.time()``), or "between steps"."""
-    from dagster_project.runner import step_spans
-
-    running = [step for step, (start, end) in step_spans(instance, run_id).items() if at is not None and start <= at <= end]
+def step_running(spans: dict[str, tuple[float, float]], at: float | None) -> str:
+    """The step of a run (``spans``: each step's start and end) that was running at time ``at``
+    (``time.time()``), or "between steps"."""
+    running = [step for step, (start, end) in spans.items() if at is not None and start <= at <= end]
     return running[0] if running else "between steps"
 
 
-def print_parse_cpu(sampler: ProcessTreeSampler, instance, run_id: str) -> None:
+def print_parse_cpu(sampler: ProcessTreeSampler, spans: dict[str, tuple[float, float]]) -> None:
     """Where the parse steps' CPU time went: the benchmark's process (which reads each chunk from
     the store, receives the parsed frames and inserts them) against its parse workers, beside
     what the machine's cores could give over the step's wall time."""
-    from dagster_project.runner import step_spans
-
-    spans, cores = step_spans(instance, run_id), os.cpu_count() or 1
+    cores = os.cpu_count() or 1
     for stage in ("clean", "extract"):
         for step in STAGES[stage]:
             start, end = spans[step]
@@ -114,7 +111,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
 
     from bench.generate import generate
     from dagster_project.resources import build_resources
-    from dagster_project.runner import run_refresh, step_seconds
+    from dagster_project.runner import run_refresh, step_seconds, step_spans
 
     corpus = out / f"corpus_{articles}"
     work = out / f"work_{articles}"
@@ -137,11 +134,13 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
         result = run_refresh(input_dir, warehouse, instance)
     full = time.perf_counter() - t0
     assert result.success, "full refresh failed"
-    stages = stage_times(step_seconds(instance, result.run_id))
-    print(f"full refresh peak RSS: {sampler.bytes / 2**20:.0f} MB during {step_running(instance, result.run_id, sampler.at)}"
+    full_spans = step_spans(instance, result.run_id)  # read once: the stages, the peak's step and the CPU split
+    full_steps = {step: end - start for step, (start, end) in full_spans.items()}
+    stages = stage_times(full_steps)
+    print(f"full refresh peak RSS: {sampler.bytes / 2**20:.0f} MB during {step_running(full_spans, sampler.at)}"
           f" ({sampler.root_bytes / 2**20:.0f} MB in the benchmark's process, "
           f"{(sampler.bytes - sampler.root_bytes) / 2**20:.0f} MB in its parse workers)", file=sys.stderr)
-    print_parse_cpu(sampler, instance, result.run_id)
+    print_parse_cpu(sampler, full_spans)
     warehouse_mb, staging_mb = storage_mb(warehouse, store)
 
     extra = out / f"extra_{articles}"
@@ -172,7 +171,7 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
           file=sys.stderr)
     plus_steps = {k: round(v, 1) for k, v in step_seconds(instance, plus_run_id).items()}
     print("+1 % refresh steps:", json.dumps(plus_steps), file=sys.stderr)
-    print("full refresh steps:", json.dumps({k: round(v, 1) for k, v in step_seconds(instance, result.run_id).items()}), file=sys.stderr)
+    print("full refresh steps:", json.dumps({k: round(v, 1) for k, v in full_steps.items()}), file=sys.stderr)
 
     # The same +1 % refresh of the same warehouse again, in a new process as `lcw refresh`, the
     # schedule and the sensor run it: it also pays for starting Python and importing Dagster and dbt.
