@@ -15,6 +15,7 @@ build through them.
 from __future__ import annotations
 
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -36,10 +37,21 @@ def invocation_target(context: dg.AssetExecutionContext) -> Path:
     target = Path(dbt_project.project_dir) / "target" / f"{context.op_execution_context.op.name}-" \
         f"{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     target.mkdir(parents=True, exist_ok=True)
+    return with_partial_parse(target)
+
+
+def with_partial_parse(target: Path) -> Path:
     partial = Path(dbt_project.project_dir) / "target" / "partial_parse.msgpack"
     if partial.exists():
         shutil.copyfile(partial, target / "partial_parse.msgpack")
     return target
+
+
+def runner_args(target: Path) -> list[str]:
+    """The options every dbt invocation in this process takes besides its command."""
+    project_dir = str(dbt_project.project_dir)
+    return ["--project-dir", project_dir, "--profiles-dir", str(dbt_project.profiles_dir or project_dir),
+            "--target-path", str(target), "--log-path", str(target), "--no-send-anonymous-usage-stats"]
 
 
 def build_in_process(context: dg.AssetExecutionContext, args: list[str]) -> tuple[list, Path]:
@@ -58,12 +70,8 @@ def build_in_process(context: dg.AssetExecutionContext, args: list[str]) -> tupl
         if msg.info.name in RESULT_EVENTS or msg.info.level == "error":
             raw_events.append(msg_to_dict(msg))
 
-    project_dir = str(dbt_project.project_dir)
     try:
-        result = dbtRunner(callbacks=[keep]).invoke([
-            *args, "--project-dir", project_dir, "--profiles-dir", str(dbt_project.profiles_dir or project_dir),
-            "--target-path", str(target), "--log-path", str(target), "--no-send-anonymous-usage-stats",
-        ])
+        result = dbtRunner(callbacks=[keep]).invoke([*args, *runner_args(target)])
     finally:
         close_duckdb_environment()
     if not result.success:
@@ -72,6 +80,16 @@ def build_in_process(context: dg.AssetExecutionContext, args: list[str]) -> tupl
                          (f": {result.exception}" if result.exception else ""),
                          metadata={"dbt errors": dg.MetadataValue.md("\n\n".join(errors[-20:]) or "-")})
     return list(_asset_events(context, raw_events, target)), target
+
+
+def warm_up_dbt() -> None:
+    """Parse the project once in this process, into a throwaway target folder: dbt's imports, its
+    adapter and the project read back from the partial-parse file, which the first build of a
+    process otherwise pays for (dagster_project/run_worker.py calls it before a run arrives)."""
+    from dbt.cli.main import dbtRunner
+
+    with tempfile.TemporaryDirectory(prefix="lcw-dbt-warm-up-") as target:
+        dbtRunner().invoke(["parse", "--quiet", *runner_args(with_partial_parse(Path(target)))])
 
 
 def close_duckdb_environment() -> None:
