@@ -1,0 +1,257 @@
+"""Runs of this project start in a run worker that is already warm (instance/dagster.yaml).
+
+Dagster's default launcher has the code server start each run in a new interpreter, which
+imports Dagster, dbt, Polars and the definitions again before the first step, and then pays for
+dbt's first build in a cold process: seconds that a small refresh spends waiting. WarmRunLauncher
+keeps one spare worker process that has done all of that, hands it the next run, and starts the
+next spare, which waits for that run's process to end before it warms (so it takes no CPU from
+the run). Each run still has a process of its own, which ends with it: no state of one run
+(DuckDB's cached databases, dbt's adapter, the memory a full refresh grew to) is left for the
+next.
+
+The worker runs the run as `dagster api execute_run` does (the command Dagster's container
+launchers start). A worker that finds the project's code changed since it warmed (a newer
+module or dbt manifest) runs that command instead, in a fresh interpreter, so a run never
+executes stale code. Runs of other code locations, or of another Python, go to Dagster's default
+launcher. Terminating a run from the UI interrupts its worker, as Dagster's launchers do.
+
+    python -m dagster_project.run_worker --ready-fd FD [--after-pid PID]
+
+The launcher starts that command; the run arrives as one line on stdin (serialized
+`ExecuteRunArgs`), and end of input without a line ends the worker.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from dagster._core.launcher import DefaultRunLauncher, LaunchRunContext
+from dagster._grpc.types import ExecuteRunArgs
+from dagster._serdes import ConfigurableClassData, serialize_value
+
+PROJECT_MODULE = "dagster_project.definitions"
+WORKER_PID_TAG = "lcw/run_worker_pid"
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class WarmRunLauncher(DefaultRunLauncher):
+    """Hands this project's runs to a warm spare worker; other runs to the default launcher."""
+
+    def __init__(self, inst_data: ConfigurableClassData | None = None):
+        super().__init__(inst_data=inst_data)
+        self._lock = threading.Lock()
+        self._spare: subprocess.Popen | None = None
+        self._spare_ready_fd: int | None = None
+        self._spare_ready = False
+        self._workers: list[subprocess.Popen] = []
+
+    def launch_run(self, context: LaunchRunContext) -> None:
+        run = context.dagster_run
+        if not runs_here(run.job_code_origin):
+            return super().launch_run(context)
+        payload = serialize_value(ExecuteRunArgs(
+            job_origin=run.job_code_origin, run_id=run.run_id, instance_ref=self._instance.get_ref()))
+        with self._lock:
+            worker, warm = self._hand_over(payload)
+            self._workers.append(worker)
+            self._instance.add_run_tags(run.run_id, {WORKER_PID_TAG: str(worker.pid)})
+            self._start_spare(after_pid=worker.pid)
+        self._instance.report_engine_event(
+            f"Run handed to run worker pid {worker.pid} ({'warm' if warm else 'still warming up'}).",
+            run, cls=self.__class__)
+
+    def _hand_over(self, payload: str) -> tuple[subprocess.Popen, bool]:
+        for _ in range(2):  # a spare that died while waiting is replaced once
+            if self._spare is None or self._spare.poll() is not None:
+                self._start_spare(after_pid=None)
+            worker, warm = self._spare, self.spare_ready(timeout=0)
+            self._spare = None
+            self._close_ready_fd()
+            try:
+                worker.stdin.write(payload + "\n")
+                worker.stdin.close()
+                return worker, warm
+            except (BrokenPipeError, ValueError):
+                worker.wait()
+        raise RuntimeError("the run worker exited before it took the run; see its output in the daemon's log")
+
+    def start_spare(self) -> None:
+        """Start the spare worker now rather than at the first run (the benchmark and tests do)."""
+        with self._lock:
+            if self._spare is None or self._spare.poll() is not None:
+                self._start_spare(after_pid=None)
+
+    def _start_spare(self, after_pid: int | None) -> None:
+        read_fd, write_fd = os.pipe()
+        command = [sys.executable, "-m", "dagster_project.run_worker", "--ready-fd", str(write_fd)]
+        if after_pid is not None:
+            command += ["--after-pid", str(after_pid)]
+        self._reap()
+        self._close_ready_fd()
+        self._spare = subprocess.Popen(command, stdin=subprocess.PIPE, text=True, pass_fds=(write_fd,),
+                                       start_new_session=True)  # a Ctrl-C meant for the daemon does not hit a run
+        os.close(write_fd)
+        self._spare_ready_fd, self._spare_ready = read_fd, False
+
+    def spare_ready(self, timeout: float) -> bool:
+        """Whether the spare has warmed up, waiting up to ``timeout`` seconds for it."""
+        if self._spare_ready or self._spare_ready_fd is None:
+            return self._spare_ready
+        if select.select([self._spare_ready_fd], [], [], timeout)[0]:
+            self._spare_ready = os.read(self._spare_ready_fd, 16) == b"ready\n"
+        return self._spare_ready
+
+    def _close_ready_fd(self) -> None:
+        if self._spare_ready_fd is not None:
+            os.close(self._spare_ready_fd)
+            self._spare_ready_fd = None
+
+    def _reap(self) -> None:
+        self._workers = [w for w in self._workers if w.poll() is None]
+
+    def terminate(self, run_id: str) -> bool:
+        run = self._instance.get_run_by_id(run_id)
+        if run is None or WORKER_PID_TAG not in run.tags:
+            return super().terminate(run_id)
+        if run.is_finished:
+            return False
+        self._instance.report_run_canceling(run)
+        try:  # the worker turns SIGINT into Dagster's interrupt, and the run ends as canceled
+            os.kill(int(run.tags[WORKER_PID_TAG]), signal.SIGINT)
+        except ProcessLookupError:
+            return False
+        return True
+
+    def join(self, timeout: int = 30) -> None:
+        deadline = time.monotonic() + timeout
+        for worker in list(self._workers):
+            worker.wait(max(0.0, deadline - time.monotonic()))
+        self._reap()
+        super().join(timeout=max(0, int(deadline - time.monotonic())))  # runs of other code locations
+
+    def dispose(self) -> None:
+        """Let the idle spare go (end of its input ends it); runs in progress finish on their own."""
+        with self._lock:
+            if self._spare is not None:
+                self._spare.stdin.close()
+                try:
+                    self._spare.wait(10)  # a spare in the middle of warming up finishes that first
+                except subprocess.TimeoutExpired:
+                    self._spare.kill()
+                    self._spare.wait()
+                self._spare = None
+            self._close_ready_fd()
+
+
+def runs_here(origin) -> bool:
+    """Whether a run's code is this project's definitions, in this Python."""
+    if origin is None:
+        return False
+    pointer = origin.repository_origin.code_pointer
+    return getattr(pointer, "module", None) == PROJECT_MODULE and \
+        os.path.realpath(origin.executable_path) == os.path.realpath(sys.executable)
+
+
+def code_stamp(package_dir: Path = PACKAGE_DIR, manifest: Path | None = None) -> tuple:
+    """Name, size and modification time of the project's Python modules and of the dbt manifest
+    the definitions read: what a worker's imports depend on."""
+    if manifest is None:
+        from dagster_project.settings import DBT_PROJECT_DIR
+        manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    files = sorted(package_dir.rglob("*.py")) + [manifest]
+    return tuple((str(p), st.st_size, st.st_mtime_ns) for p in files if (st := _stat(p)) is not None)
+
+
+def _stat(path: Path):
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+def process_running(pid: int) -> bool:
+    """Whether a process (not this one's child) is still running: a process that exited stays a
+    zombie until its parent reaps it, and signal 0 would still reach it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    except OSError:  # no /proc: ask the process itself
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return state not in ("Z", "X")
+
+
+def wait_for_turn(after_pid: int | None, poll_seconds: float = 0.2) -> str | None:
+    """Wait until the previous run's worker has ended (None), or return what arrived on stdin
+    first: a run, or "" when the launcher let this worker go."""
+    while after_pid is not None and process_running(after_pid):
+        if select.select([sys.stdin], [], [], poll_seconds)[0]:
+            return sys.stdin.readline().strip()
+    return None
+
+
+def warm_up() -> None:
+    """Import what a run imports and run dbt once, so the run starts at its first step."""
+    import dagster._cli.api  # noqa: F401  (the run worker's own code)
+    import dagster_project.definitions  # noqa: F401  (Dagster, dbt's manifest, Polars, DuckDB, Pandera)
+    from dagster_project.dbt_runner import warm_up_dbt
+
+    warm_up_dbt()
+
+
+def execute(payload: str) -> int:
+    """Run the run in this process, as `dagster api execute_run` does."""
+    from dagster._cli.api import execute_run_command
+
+    try:
+        execute_run_command.callback(input_json=payload, compressed_input_json=None)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dagster_project.cli import default_stop_signals
+
+    ap = argparse.ArgumentParser(prog="python -m dagster_project.run_worker")
+    ap.add_argument("--ready-fd", type=int, required=True, help="written 'ready' once warm, then closed")
+    ap.add_argument("--after-pid", type=int, help="warm up once this process (the previous run's) has ended")
+    args = ap.parse_args(argv)
+    default_stop_signals()
+    payload = wait_for_turn(args.after_pid)
+    if payload == "":
+        return 0
+    stamp = code_stamp()
+    try:
+        warm_up()
+        warmed = True
+    except Exception as exc:  # the run itself will report the error, in its event log
+        print(f"run worker {os.getpid()}: warm-up failed ({exc!r}); the run will start cold", file=sys.stderr)
+        warmed = False
+    try:
+        os.write(args.ready_fd, b"ready\n" if warmed else b"cold\n")
+    except BrokenPipeError:  # the launcher handed the run over without waiting for this
+        pass
+    os.close(args.ready_fd)
+    if payload is None:
+        payload = sys.stdin.readline().strip()
+    if not payload:
+        return 0
+    if not warmed or code_stamp() != stamp:
+        os.execv(sys.executable, [sys.executable, "-m", "dagster", "api", "execute_run", payload])
+    return execute(payload)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The instance's run launcher (instance/dagster.yaml) runs each refresh in a worker process that
+warmed up before the run arrived; terminating a run interrupts its worker."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from dagster_project.run_worker import WORKER_PID_TAG, WarmRunLauncher, code_stamp, process_running, runs_here
+from dagster_project.runner import launch_refresh, wait_for_run
+from tests.conftest import REPO_ROOT, SEEDS, query
+
+
+@pytest.fixture
+def home_instance(tmp_path, monkeypatch):
+    """A DAGSTER_HOME with the project's instance settings, and the seeds to refresh."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copytree(SEEDS, tmp_path / "input")
+    warehouse = tmp_path / "wh" / "livecommerce.duckdb"
+    monkeypatch.setenv("LCW_INPUT_DIR", str(tmp_path / "input"))  # the workers inherit them
+    monkeypatch.setenv("LCW_WAREHOUSE", str(warehouse))
+    monkeypatch.delenv("LCW_BUILD_WAREHOUSE", raising=False)
+    monkeypatch.delenv("LCW_STAGING_STORE", raising=False)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        yield instance, warehouse
+        instance.run_launcher.join(timeout=60)
+
+
+def run_worker_children() -> list[int]:
+    """Run worker processes started by this process."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if ppid == os.getpid() and b"dagster_project.run_worker" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def engine_messages(instance: dg.DagsterInstance, run_id: str) -> list[str]:
+    return [e.message for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)]
+
+
+def test_refreshes_run_one_after_another_each_in_a_worker_of_its_own(home_instance):
+    instance, warehouse = home_instance
+    launcher = instance.run_launcher
+    assert isinstance(launcher, WarmRunLauncher)
+    pids = []
+    # The first run starts the worker it is handed to; the second goes to the spare started then,
+    # which warmed up once the first run's worker had ended.
+    for expected in ("still warming up", "warm"):
+        if pids:
+            assert launcher.spare_ready(timeout=300)
+        run = wait_for_run(instance, launch_refresh(instance), timeout=300)
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        pid = int(run.tags[WORKER_PID_TAG])
+        messages = engine_messages(instance, run.run_id)
+        assert any(m.endswith(f"Run handed to run worker pid {pid} ({expected}).") for m in messages)
+        assert f"Started process for run (pid: {pid})." in messages
+        pids.append(pid)
+    assert len(set(pids)) == 2 and os.getpid() not in pids  # a process per run, none of them this one
+    assert query(warehouse, "select count(*) from marts.metric_observations")[0][0] > 0
+    launcher.join(timeout=60)
+    assert not any(process_running(pid) for pid in pids)  # each worker ended with its run
+    assert len(run_worker_children()) == 1  # the spare for the next run
+    launcher.dispose()
+    assert run_worker_children() == []
+
+
+def test_terminating_a_run_interrupts_its_worker_and_keeps_the_published_warehouse(home_instance):
+    instance, warehouse = home_instance
+    launcher = instance.run_launcher
+    launcher.start_spare()
+    assert launcher.spare_ready(timeout=300)
+    assert wait_for_run(instance, launch_refresh(instance), timeout=300).status == dg.DagsterRunStatus.SUCCESS
+    published = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+
+    assert launcher.spare_ready(timeout=300)
+    run_id = launch_refresh(instance)
+    deadline = time.monotonic() + 120
+    while not instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START):
+        assert time.monotonic() < deadline, "the run did not start a step"
+        time.sleep(0.02)
+    assert launcher.terminate(run_id)
+    run = wait_for_run(instance, run_id, timeout=120)
+    assert run.status == dg.DagsterRunStatus.CANCELED
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published
+    assert launcher.terminate(run_id) is False  # a finished run
+
+
+def test_the_code_stamp_changes_with_a_module_or_the_manifest(tmp_path):
+    package, manifest = tmp_path / "pkg", tmp_path / "manifest.json"
+    (package / "sub").mkdir(parents=True)
+    (package / "sub" / "a.py").write_text("x = 1\n")
+    manifest.write_text("{}")
+    before = code_stamp(package, manifest)
+    assert code_stamp(package, manifest) == before
+    (package / "sub" / "a.py").write_text("x = 22\n")
+    after_module = code_stamp(package, manifest)
+    assert after_module != before
+    os.utime(manifest, ns=(1, 1))
+    assert code_stamp(package, manifest) != after_module
+
+
+def test_only_this_projects_definitions_in_this_python_run_in_the_worker():
+    from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+    def origin(module: str, executable: str | None = None):
+        repo = ReconstructableRepository.for_module(module, "defs", working_directory=str(REPO_ROOT))
+        job_origin = repo.get_reconstructable_job("refresh_warehouse").get_python_origin()
+        if executable:
+            job_origin = job_origin._replace(repository_origin=job_origin.repository_origin._replace(executable_path=executable))
+        return job_origin
+
+    assert runs_here(origin("dagster_project.definitions"))
+    assert not runs_here(origin("other_project.definitions"))
+    assert not runs_here(origin("dagster_project.definitions", executable="/usr/bin/false"))
+    assert not runs_here(None)
