@@ -49,9 +49,12 @@ def webserver(tmp_path):
     shutil.copytree(SEEDS, input_dir)
     home = tmp_path / "dagster_home"
     home.mkdir()
-    # Runs launch at once (no queue, so no daemon is needed for the test).
+    # Runs launch at once (no queue, so no daemon is needed for the test), through the project's
+    # run launcher as in instance/dagster.yaml.
     (home / "dagster.yaml").write_text("run_coordinator:\n  module: dagster.core.run_coordinator\n"
-                                       "  class: DefaultRunCoordinator\ntelemetry:\n  enabled: false\n")
+                                       "  class: DefaultRunCoordinator\n"
+                                       "run_launcher:\n  module: dagster_project.run_worker\n  class: WarmRunLauncher\n"
+                                       "telemetry:\n  enabled: false\n")
     warehouse = tmp_path / "wh" / "livecommerce.duckdb"
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "LCW_INPUT_DIR": str(input_dir), "LCW_WAREHOUSE": str(warehouse)}
@@ -69,7 +72,7 @@ def webserver(tmp_path):
     else:
         server.kill()
         pytest.fail("dagster-webserver did not start")
-    yield port, warehouse
+    yield port, warehouse, home
     os.killpg(server.pid, 9)
     server.wait(timeout=30)
 
@@ -81,7 +84,7 @@ def test_materialize_all_from_the_asset_graph_in_chromium(webserver):
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    port, warehouse = webserver
+    port, warehouse, home = webserver
     chromium, chromedriver = ensure_chromium()
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
@@ -120,4 +123,10 @@ def test_materialize_all_from_the_asset_graph_in_chromium(webserver):
     finally:
         browser.quit()
     assert query(warehouse, "select count(*) from marts.articles") == [(8,)]
+    import dagster as dg
+
+    from dagster_project.run_worker import WORKER_PID_TAG
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:  # the UI's run went to the project's run worker
+        assert WORKER_PID_TAG in instance.get_run_by_id(results[0]["runId"]).tags
     assert (SCREENSHOTS / "run_success.png").stat().st_size > 10_000
