@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.memory import ProcessTreeSampler  # noqa: E402
+from bench.memory import ProcessTreeSampler, resident_bytes  # noqa: E402
 # The refresh job's steps in each stage (step keys: an asset's op name, a check's
 # <asset>_<check>); every Pandera check counts in validate.
 STAGES = {
@@ -45,7 +45,7 @@ COLUMNS = ["articles", "files", "mb", "full_refresh_s", "ingest_s", "clean_s", "
 # How the per-size run's stderr lines that the summary passes on begin.
 FORWARDED_LINES = ("full refresh steps:", "full refresh peak RSS:", "full refresh parse CPU,", "+1 % refresh steps:",
                    "+1 % refresh runs in process:", "+1 % refresh in a new process:",
-                   "+1 % refresh in a warm run worker:")
+                   "+1 % refresh in a warm run worker:", "+1 % refresh's run worker:")
 # The +1 % refresh in process runs this many times, each from the state the full refresh left, and
 # the median counts: one run moves by a fifth between runs of the same code, and the first, right
 # after the full refresh, also pays a copy several times slower than later ones
@@ -258,8 +258,11 @@ def refresh_in_warm_worker(home: Path, env: dict, output: Path) -> tuple[float, 
             sys.stdout.flush()
             os.dup2(log.fileno(), 1)
             launcher = instance.run_launcher
+            warm_up_started = time.perf_counter()
             launcher.start_spare()
             assert launcher.spare_ready(timeout=300), f"the run worker did not warm up: {output}"
+            print(f"+1 % refresh's run worker: warmed up in {time.perf_counter() - warm_up_started:.1f} s, "
+                  f"{resident_bytes(launcher.spare_pid) / 2**20:.0f} MB resident while it waits", file=sys.stderr)
             started, started_at = time.perf_counter(), time.time()
             run = wait_for_run(instance, launch_refresh(instance))
             seconds, ended_at = time.perf_counter() - started, time.time()

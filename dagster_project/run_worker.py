@@ -100,6 +100,11 @@ class WarmRunLauncher(DefaultRunLauncher):
         os.close(write_fd)
         self._spare_ready_fd, self._spare_ready = read_fd, False
 
+    @property
+    def spare_pid(self) -> int | None:
+        """The process id of the spare worker waiting for the next run, if there is one."""
+        return self._spare.pid if self._spare is not None and self._spare.poll() is None else None
+
     def spare_ready(self, timeout: float) -> bool:
         """Whether the spare has warmed up, waiting up to ``timeout`` seconds for it."""
         if self._spare_ready or self._spare_ready_fd is None:

@@ -32,7 +32,10 @@ def test_one_benchmark_size_runs_and_reports_every_column(tmp_path):
     for stage in ("clean", "extract"):
         assert re.search(rf"^full refresh parse CPU, {stage} \(\w+\): [\d.]+ s in the benchmark's process, [\d.]+ s in its "
                          r"parse workers", proc.stderr, re.M), stage
-    summaries = [line for line in proc.stderr.splitlines() if line.startswith(("full refresh ", "+1 % refresh "))]
+    worker = re.search(r"^\+1 % refresh's run worker: warmed up in [\d.]+ s, (\d+) MB resident while it waits",
+                       proc.stderr, re.M)
+    assert worker and int(worker.group(1)) > 100  # it has imported Dagster, dbt and the definitions
+    summaries = [line for line in proc.stderr.splitlines() if line.startswith(("full refresh ", "+1 % refresh"))]
     assert summaries and all(line.startswith(FORWARDED_LINES) for line in summaries)  # the summary passes them on
 
 
