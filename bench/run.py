@@ -175,8 +175,9 @@ def run_one(articles: int, out: Path, seed: int) -> dict:
     print("+1 % refresh steps:", json.dumps(plus_steps), file=sys.stderr)
     print("full refresh steps:", json.dumps({k: round(v, 1) for k, v in full_steps.items()}), file=sys.stderr)
 
-    # The same +1 % refresh of the same warehouse again, in a new process as `lcw refresh`, the
-    # schedule and the sensor run it: it also pays for starting Python and importing Dagster and dbt.
+    # The same +1 % refresh of the same warehouse again, in a new process as `lcw refresh` runs it
+    # (and Dagster's default run launcher would run a scheduled one): it also pays for starting
+    # Python and importing Dagster and dbt.
     published_after_plus = work / "after_plus.duckdb"
     os.replace(warehouse, published_after_plus)
 
@@ -312,8 +313,8 @@ def write_docs(rows: list[dict], command: str) -> None:
              "own process (Python modules already imported), each from the state the full refresh left "
              "(plus_1pct_refresh_s is the median, plus_1pct_runs_s every run in order; the first comes right after "
              "the full refresh), and once from the same starting point in a new "
-             "process (`lcw refresh` with a DAGSTER_HOME of its own, as the schedule, the sensor and the CLI "
-             "start it), and again in a new process without DAGSTER_HOME (Dagster then keeps the run's events in "
+             "process (`lcw refresh` with a DAGSTER_HOME of its own, as the CLI starts it, and as Dagster's default "
+             "run launcher would start the schedule's and the sensor's runs), and again in a new process without DAGSTER_HOME (Dagster then keeps the run's events in "
              "memory instead of writing each to the instance's SQLite files: the difference is what that record "
              "costs), and once through the instance's run launcher as the schedule and the sensor start it "
              "(plus_1pct_warm_worker_s: from creating the run to its end, in the launcher's run worker, which "
