@@ -10,8 +10,8 @@ the run). Each run still has a process of its own, which ends with it: no state 
 next.
 
 The worker runs the run as `dagster api execute_run` does (the command Dagster's container
-launchers start). A worker that finds the project's code changed since it warmed (a newer
-module or dbt manifest) runs that command instead, in a fresh interpreter, so a run never
+launchers start). A worker that finds the project's code changed since it warmed up (a module
+or a file of the dbt project) runs that command instead, in a fresh interpreter, so a run never
 executes stale code. Runs of other code locations, or of another Python, go to Dagster's default
 launcher. Terminating a run from the UI interrupts its worker, as Dagster's launchers do.
 
@@ -164,14 +164,16 @@ def runs_here(origin) -> bool:
         os.path.realpath(origin.executable_path) == os.path.realpath(sys.executable)
 
 
-def code_stamp(package_dir: Path = PACKAGE_DIR, manifest: Path | None = None) -> tuple:
-    """Name, size and modification time of the project's Python modules and of the dbt manifest
-    the definitions read: what a worker's imports depend on."""
-    if manifest is None:
-        from dagster_project.settings import DBT_PROJECT_DIR
-        manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    files = sorted(package_dir.rglob("*.py")) + [manifest]
-    return tuple((str(p), st.st_size, st.st_mtime_ns) for p in files if (st := _stat(p)) is not None)
+def code_stamp(package_dir: Path = PACKAGE_DIR) -> tuple:
+    """What a worker's imports depend on: the name, size and modification time of each of the
+    project's Python modules, and the digest of the dbt project the definitions' manifest is parsed
+    from (not the manifest file, which `dagster dev` parses again in every process that imports
+    the definitions)."""
+    from dagster_project.dbt_assets import dbt_project_fingerprint
+
+    modules = tuple((str(p), st.st_size, st.st_mtime_ns) for p in sorted(package_dir.rglob("*.py"))
+                    if (st := _stat(p)) is not None)
+    return modules, dbt_project_fingerprint(parser="")
 
 
 def _stat(path: Path):
@@ -237,13 +239,13 @@ def main(argv: list[str] | None = None) -> int:
     payload = wait_for_turn(args.after_pid)
     if payload == "":
         return 0
-    stamp = code_stamp()
     try:
+        stamp = code_stamp()
         warm_up()
-        warmed = True
     except Exception as exc:  # the run itself will report the error, in its event log
         print(f"run worker {os.getpid()}: warm-up failed ({exc!r}); the run will start cold", file=sys.stderr)
-        warmed = False
+        stamp = None
+    warmed = stamp is not None
     try:
         os.write(args.ready_fd, b"ready\n" if warmed else b"cold\n")
     except BrokenPipeError:  # the launcher handed the run over without waiting for this
@@ -254,8 +256,21 @@ def main(argv: list[str] | None = None) -> int:
     if not payload:
         return 0
     if not warmed or code_stamp() != stamp:
+        if warmed:
+            report_code_changed(payload)
         os.execv(sys.executable, [sys.executable, "-m", "dagster", "api", "execute_run", payload])
     return execute(payload)
+
+
+def report_code_changed(payload: str) -> None:
+    from dagster import DagsterInstance
+    from dagster._serdes import deserialize_value
+
+    args = deserialize_value(payload, ExecuteRunArgs)
+    with DagsterInstance.from_ref(args.instance_ref) as instance:
+        instance.report_engine_event(
+            "The project's code changed since this worker warmed up: the run starts in a fresh interpreter.",
+            instance.get_run_by_id(args.run_id))
 
 
 if __name__ == "__main__":

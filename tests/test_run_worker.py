@@ -98,18 +98,31 @@ def test_terminating_a_run_interrupts_its_worker_and_keeps_the_published_warehou
     assert launcher.terminate(run_id) is False  # a finished run
 
 
-def test_the_code_stamp_changes_with_a_module_or_the_manifest(tmp_path):
-    package, manifest = tmp_path / "pkg", tmp_path / "manifest.json"
+def test_a_worker_runs_the_run_in_a_fresh_interpreter_when_a_module_changed_since_it_warmed_up(home_instance):
+    instance, _ = home_instance
+    launcher = instance.run_launcher
+    launcher.start_spare()
+    assert launcher.spare_ready(timeout=300)
+    module = REPO_ROOT / "dagster_project" / "summary.py"
+    before = module.stat()
+    os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))  # as an editor's save would
+    try:
+        run = wait_for_run(instance, launch_refresh(instance), timeout=300)
+    finally:
+        os.utime(module, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert "The project's code changed since this worker warmed up: the run starts in a fresh interpreter." \
+        in engine_messages(instance, run.run_id)
+
+
+def test_the_code_stamp_follows_the_modules(tmp_path):
+    package = tmp_path / "pkg"
     (package / "sub").mkdir(parents=True)
     (package / "sub" / "a.py").write_text("x = 1\n")
-    manifest.write_text("{}")
-    before = code_stamp(package, manifest)
-    assert code_stamp(package, manifest) == before
+    before = code_stamp(package)
+    assert code_stamp(package) == before
     (package / "sub" / "a.py").write_text("x = 22\n")
-    after_module = code_stamp(package, manifest)
-    assert after_module != before
-    os.utime(manifest, ns=(1, 1))
-    assert code_stamp(package, manifest) != after_module
+    assert code_stamp(package) != before
 
 
 def test_only_this_projects_definitions_in_this_python_run_in_the_worker():
