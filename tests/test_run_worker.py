@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -139,3 +141,35 @@ def test_only_this_projects_definitions_in_this_python_run_in_the_worker():
     assert not runs_here(origin("other_project.definitions"))
     assert not runs_here(origin("dagster_project.definitions", executable="/usr/bin/false"))
     assert not runs_here(None)
+
+
+def test_queued_refreshes_go_from_the_daemon_to_a_warm_worker(tmp_path):
+    """The path of the schedule and the sensor: a run submitted to the instance's queue, which the
+    daemon dequeues and hands to its run launcher."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copytree(SEEDS, tmp_path / "input")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "LCW_INPUT_DIR": str(tmp_path / "input"),
+           "LCW_WAREHOUSE": str(tmp_path / "wh" / "livecommerce.duckdb")}
+    for name in ("LCW_BUILD_WAREHOUSE", "LCW_STAGING_STORE"):
+        env.pop(name, None)
+    bin_dir = Path(sys.executable).parent
+    daemon = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-m", "dagster_project.definitions"], cwd=REPO_ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            messages = []
+            for attempt in range(2):
+                if attempt:
+                    time.sleep(12)  # the next spare warms up once the first run's worker has ended (3-5 s)
+                subprocess.run([str(bin_dir / "dagster"), "job", "launch", "-m", "dagster_project.definitions",
+                                "-j", "refresh_warehouse"], cwd=REPO_ROOT, env=env, check=True, capture_output=True)
+                run = wait_for_run(instance, instance.get_runs(limit=1)[0].run_id, timeout=300)
+                assert run.status == dg.DagsterRunStatus.SUCCESS
+                messages.append(engine_messages(instance, run.run_id))
+        assert any(m.endswith("(still warming up).") for m in messages[0])  # the daemon's first run
+        assert any(m.endswith("(warm).") for m in messages[1])  # the same launcher kept the spare
+    finally:
+        os.killpg(daemon.pid, 9)
+        daemon.wait(timeout=30)
