@@ -125,11 +125,12 @@ class WarmRunLauncher(DefaultRunLauncher):
         run = self._instance.get_run_by_id(run_id)
         if run is None or WORKER_PID_TAG not in run.tags:
             return super().terminate(run_id)
-        if run.is_finished:
+        pid = int(run.tags[WORKER_PID_TAG])
+        if run.is_finished or not runs_run(pid, run_id):  # a worker that died leaves its pid to others
             return False
         self._instance.report_run_canceling(run)
         try:  # the worker turns SIGINT into Dagster's interrupt, and the run ends as canceled
-            os.kill(int(run.tags[WORKER_PID_TAG]), signal.SIGINT)
+            os.kill(pid, signal.SIGINT)
         except ProcessLookupError:
             return False
         return True
@@ -181,6 +182,18 @@ def _stat(path: Path):
         return path.stat()
     except FileNotFoundError:
         return None
+
+
+def runs_run(pid: int, run_id: str) -> bool:
+    """Whether process ``pid`` is a run worker that may be running run ``run_id``: a spare that took
+    it, or the fresh interpreter it started for it (whose command line holds the run's id)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: trust the tag
+        return process_running(pid)
+    return process_running(pid) and (b"dagster_project.run_worker" in command or run_id.encode() in command)
 
 
 def process_running(pid: int) -> bool:

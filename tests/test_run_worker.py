@@ -13,7 +13,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.run_worker import WORKER_PID_TAG, WarmRunLauncher, code_stamp, process_running, runs_here
+from dagster_project.run_worker import (WORKER_PID_TAG, WarmRunLauncher, code_stamp, process_running, runs_here,
+                                         runs_run)
 from dagster_project.runner import launch_refresh, wait_for_run
 from tests.conftest import REPO_ROOT, SEEDS, query
 
@@ -115,6 +116,18 @@ def test_a_worker_runs_the_run_in_a_fresh_interpreter_when_a_module_changed_sinc
     assert run.status == dg.DagsterRunStatus.SUCCESS
     assert "The project's code changed since this worker warmed up: the run starts in a fresh interpreter." \
         in engine_messages(instance, run.run_id)
+
+
+def test_terminate_signals_only_a_process_that_is_a_run_worker():
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "run-1234"])
+    try:
+        assert runs_run(idle.pid, "run-1234")  # a fresh interpreter started for the run names it
+        assert not runs_run(idle.pid, "run-5678")  # a process that took the pid of a dead worker
+        assert not runs_run(os.getpid(), "run-1234")
+    finally:
+        idle.kill()
+        idle.wait()
+    assert not runs_run(idle.pid, "run-1234")
 
 
 def test_the_code_stamp_follows_the_modules(tmp_path):
