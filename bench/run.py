@@ -244,9 +244,8 @@ def refresh_in_new_process(env: dict, output: Path) -> float:
 def refresh_in_warm_worker(home: Path, env: dict, output: Path) -> tuple[float, float, float]:
     """Seconds from creating the +1 % refresh run to its end, handed to the run launcher of the
     instance in ``home`` once the launcher's spare worker has warmed up, and the ``time.time()``
-    of both ends. The worker inherits
-    ``env``; its output (dbt's console log) goes to ``output``, not to this process's stdout,
-    whose last line is the benchmark's result."""
+    of both ends. The worker inherits ``env``; its output (dbt's console log) goes to ``output``,
+    not to this process's stdout, whose last line is the benchmark's result."""
     import dagster as dg
 
     from dagster_project.runner import launch_refresh, wait_for_run
@@ -313,12 +312,14 @@ def write_docs(rows: list[dict], command: str) -> None:
              "own process (Python modules already imported), each from the state the full refresh left "
              "(plus_1pct_refresh_s is the median, plus_1pct_runs_s every run in order; the first comes right after "
              "the full refresh), and once from the same starting point in a new "
-             "process (`lcw refresh` with a DAGSTER_HOME of its own, as the CLI starts it, and as Dagster's default "
-             "run launcher would start the schedule's and the sensor's runs), and again in a new process without DAGSTER_HOME (Dagster then keeps the run's events in "
+             "process (`lcw refresh` with a DAGSTER_HOME of its own, as the CLI starts it, and as Dagster's "
+             "default run launcher would start the schedule's and the sensor's runs), and again in a new process "
+             "without DAGSTER_HOME (Dagster then keeps the run's events in "
              "memory instead of writing each to the instance's SQLite files: the difference is what that record "
              "costs), and once through the instance's run launcher as the schedule and the sensor start it "
              "(plus_1pct_warm_worker_s: from creating the run to its end, in the launcher's run worker, which "
-             "had warmed up before the run arrived; `dagster_project/run_worker.py`); peak_rss_mb is the full refresh's largest sum of the resident memory of the benchmark's "
+             "had warmed up before the run arrived; `dagster_project/run_worker.py`); peak_rss_mb is the full "
+             "refresh's largest sum of the resident memory of the benchmark's "
              "process (which runs the refresh, dbt included) and of its parse workers, sampled every 0.2 s; "
              "recall is the share "
              "of the generator's answer-key figures found in `marts.metric_observations`; warehouse_mb is the "
