@@ -119,8 +119,10 @@ def test_a_worker_runs_the_run_in_a_fresh_interpreter_when_a_module_changed_sinc
 
 
 def test_terminate_signals_only_a_process_that_is_a_run_worker():
-    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "run-1234"])
+    idle = subprocess.Popen([sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(30)", "run-1234"],
+                            stdout=subprocess.PIPE, text=True)
     try:
+        assert idle.stdout.readline().strip() == "ready"  # past its exec: the command line is its own
         assert runs_run(idle.pid, "run-1234")  # a fresh interpreter started for the run names it
         assert not runs_run(idle.pid, "run-5678")  # a process that took the pid of a dead worker
         assert not runs_run(os.getpid(), "run-1234")
