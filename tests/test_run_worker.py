@@ -1,5 +1,6 @@
 """The instance's run launcher (instance/dagster.yaml) runs each refresh in a worker process that
-warmed up before the run arrived; terminating a run interrupts its worker."""
+warmed up before the run arrived, also for the runs the daemon dequeues; terminating a run
+interrupts its worker; a worker whose code changed runs the run in a fresh interpreter."""
 from __future__ import annotations
 
 import hashlib
