@@ -13,7 +13,9 @@ The worker runs the run as `dagster api execute_run` does (the command Dagster's
 launchers start). A worker that finds the project's code changed since it warmed up (a module
 or a file of the dbt project) runs that command instead, in a fresh interpreter, so a run never
 executes stale code. Runs of other code locations, or of another Python, go to Dagster's default
-launcher. Terminating a run from the UI interrupts its worker, as Dagster's launchers do.
+launcher. Terminating a run from the UI interrupts its worker, as Dagster's launchers do, and a
+run whose worker dies before it ends (killed, out of memory) is reported failed, as Dagster's
+code server does for the processes it starts.
 
     python -m dagster_project.run_worker --ready-fd FD [--after-pid PID]
 
@@ -62,10 +64,27 @@ class WarmRunLauncher(DefaultRunLauncher):
             worker, warm = self._hand_over(payload)
             self._workers.append(worker)
             self._instance.add_run_tags(run.run_id, {WORKER_PID_TAG: str(worker.pid)})
+            threading.Thread(target=self._fail_run_if_worker_dies, args=(worker, run.run_id), daemon=True,
+                             name=f"run-worker-{worker.pid}").start()
             self._start_spare(after_pid=worker.pid)
         self._instance.report_engine_event(
             f"Run handed to run worker pid {worker.pid} ({'warm' if warm else 'still warming up'}).",
             run, cls=self.__class__)
+
+    def _fail_run_if_worker_dies(self, worker: subprocess.Popen, run_id: str) -> None:
+        """Report the run failed if its worker ends before the run does (killed, out of memory), as
+        Dagster's code server does for the processes it starts: a run left started would hold the
+        run queue's one refresh slot for good."""
+        from dagster._utils import get_run_crash_explanation
+
+        exit_code = worker.wait()
+        run = self._instance.get_run_by_id(run_id)
+        if run is None or run.is_finished:
+            return
+        self._instance.report_engine_event(
+            get_run_crash_explanation(prefix=f"Run worker pid {worker.pid}", exit_code=exit_code), run,
+            cls=self.__class__)
+        self._instance.report_run_failed(run)
 
     def _hand_over(self, payload: str) -> tuple[subprocess.Popen, bool]:
         for _ in range(2):  # a spare that died while waiting is replaced once

@@ -55,6 +55,13 @@ def engine_messages(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     return [e.message for e in instance.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)]
 
 
+def wait_for_step_start(instance: dg.DagsterInstance, run_id: str) -> None:
+    deadline = time.monotonic() + 120
+    while not instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START):
+        assert time.monotonic() < deadline, "the run did not start a step"
+        time.sleep(0.02)
+
+
 def test_refreshes_run_one_after_another_each_in_a_worker_of_its_own(home_instance):
     instance, warehouse = home_instance
     launcher = instance.run_launcher
@@ -91,15 +98,27 @@ def test_terminating_a_run_interrupts_its_worker_and_keeps_the_published_warehou
 
     assert launcher.spare_ready(timeout=300)
     run_id = launch_refresh(instance)
-    deadline = time.monotonic() + 120
-    while not instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_START):
-        assert time.monotonic() < deadline, "the run did not start a step"
-        time.sleep(0.02)
+    wait_for_step_start(instance, run_id)
     assert launcher.terminate(run_id)
     run = wait_for_run(instance, run_id, timeout=120)
     assert run.status == dg.DagsterRunStatus.CANCELED
     assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == published
     assert launcher.terminate(run_id) is False  # a finished run
+
+
+def test_a_run_whose_worker_is_killed_fails_and_the_next_refresh_runs(home_instance):
+    instance, warehouse = home_instance
+    launcher = instance.run_launcher
+    launcher.start_spare()
+    assert launcher.spare_ready(timeout=300)
+    run_id = launch_refresh(instance)
+    wait_for_step_start(instance, run_id)
+    os.kill(int(instance.get_run_by_id(run_id).tags[WORKER_PID_TAG]), 9)  # as the out-of-memory killer would
+    assert wait_for_run(instance, run_id, timeout=60).status == dg.DagsterRunStatus.FAILURE
+    assert any(m.startswith("[WarmRunLauncher] Run worker pid") and "was terminated by signal 9 (SIGKILL)." in m
+               for m in engine_messages(instance, run_id))
+    assert not warehouse.exists()  # nothing was published
+    assert wait_for_run(instance, launch_refresh(instance), timeout=300).status == dg.DagsterRunStatus.SUCCESS
 
 
 def test_a_worker_runs_the_run_in_a_fresh_interpreter_when_a_module_changed_since_it_warmed_up(home_instance):
