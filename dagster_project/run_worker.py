@@ -34,7 +34,7 @@ import threading
 import time
 from pathlib import Path
 
-from dagster._core.launcher import DefaultRunLauncher, LaunchRunContext
+from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, LaunchRunContext, WorkerStatus
 from dagster._grpc.types import ExecuteRunArgs
 from dagster._serdes import ConfigurableClassData, serialize_value
 
@@ -153,6 +153,21 @@ class WarmRunLauncher(DefaultRunLauncher):
         except ProcessLookupError:
             return False
         return True
+
+    @property
+    def supports_check_run_worker_health(self) -> bool:
+        return True
+
+    def check_run_worker_health(self, run) -> CheckRunHealthResult:
+        """For Dagster's run monitoring (instance/dagster.yaml), which fails a started run whose
+        worker is gone: the daemon that started the worker may have been restarted since, and with
+        it the thread that would have noticed. Runs this launcher did not start count as running."""
+        if WORKER_PID_TAG not in run.tags:
+            return CheckRunHealthResult(WorkerStatus.RUNNING)
+        pid = int(run.tags[WORKER_PID_TAG])
+        if runs_run(pid, run.run_id):
+            return CheckRunHealthResult(WorkerStatus.RUNNING, run_worker_id=str(pid))
+        return CheckRunHealthResult(WorkerStatus.FAILED, f"run worker pid {pid} is gone", run_worker_id=str(pid))
 
     def join(self, timeout: int = 30) -> None:
         deadline = time.monotonic() + timeout

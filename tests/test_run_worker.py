@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.launcher import WorkerStatus
 
 from dagster_project.run_worker import (WORKER_PID_TAG, WarmRunLauncher, code_stamp, process_running, runs_here,
                                          runs_run)
@@ -119,6 +120,24 @@ def test_a_run_whose_worker_is_killed_fails_and_the_next_refresh_runs(home_insta
                for m in engine_messages(instance, run_id))
     assert not warehouse.exists()  # nothing was published
     assert wait_for_run(instance, launch_refresh(instance), timeout=300).status == dg.DagsterRunStatus.SUCCESS
+
+
+def test_run_monitoring_finds_a_run_whose_worker_is_gone(home_instance):
+    instance, _ = home_instance
+    launcher = instance.run_launcher
+    assert launcher.supports_check_run_worker_health and instance.run_monitoring_enabled
+    launcher.start_spare()
+    live = launcher.spare_pid  # a run worker's command line, as a worker that took a run has
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+
+    def health(pid: int, run_id: str) -> dg.DagsterRun:
+        run = instance.add_run(dg.DagsterRun(job_name="refresh_warehouse", run_id=run_id,
+                                             status=dg.DagsterRunStatus.STARTED, tags={WORKER_PID_TAG: str(pid)}))
+        return launcher.check_run_worker_health(run).status
+
+    assert health(live, "00000000-0000-0000-0000-000000000001") == WorkerStatus.RUNNING
+    assert health(gone.pid, "00000000-0000-0000-0000-000000000002") == WorkerStatus.FAILED
 
 
 def test_a_worker_runs_the_run_in_a_fresh_interpreter_when_a_module_changed_since_it_warmed_up(home_instance):
