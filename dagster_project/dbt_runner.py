@@ -41,6 +41,7 @@ def invocation_target(context: dg.AssetExecutionContext) -> Path:
 
 
 def with_partial_parse(target: Path) -> Path:
+    """``target`` with a copy of the project's partial_parse.msgpack in it."""
     partial = Path(dbt_project.project_dir) / "target" / "partial_parse.msgpack"
     if partial.exists():
         shutil.copyfile(partial, target / "partial_parse.msgpack")
