@@ -286,9 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     payload = wait_for_turn(args.after_pid)
     if payload == "":
         return 0
+    started = time.perf_counter()
     try:
         stamp = code_stamp()
         warm_up()
+        print(f"run worker {os.getpid()}: warm after {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     except Exception as exc:  # the run itself will report the error, in its event log
         print(f"run worker {os.getpid()}: warm-up failed ({exc!r}); the run will start cold", file=sys.stderr)
         stamp = None

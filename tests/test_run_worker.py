@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -40,16 +41,15 @@ def home_instance(tmp_path, monkeypatch):
 
 def run_worker_children() -> list[int]:
     """Run worker processes started by this process."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    from bench.memory import parent_pids
+
+    def is_run_worker(pid: int) -> bool:
         try:
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError):
-            continue
-        if ppid == os.getpid() and b"dagster_project.run_worker" in cmdline:
-            found.append(int(stat.parent.name))
-    return found
+            return b"dagster_project.run_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+
+    return [pid for pid, parent in parent_pids().items() if parent == os.getpid() and is_run_worker(pid)]
 
 
 def engine_messages(instance: dg.DagsterInstance, run_id: str) -> list[str]:
@@ -209,14 +209,22 @@ def test_queued_refreshes_go_from_the_daemon_to_a_warm_worker(tmp_path):
     for name in ("LCW_BUILD_WAREHOUSE", "LCW_STAGING_STORE"):
         env.pop(name, None)
     bin_dir = Path(sys.executable).parent
-    daemon = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-m", "dagster_project.definitions"], cwd=REPO_ROOT,
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    daemon_log = tmp_path / "daemon.log"  # the daemon's and its run workers' stderr
+    with open(daemon_log, "w") as log:
+        daemon = subprocess.Popen([str(bin_dir / "dagster-daemon"), "run", "-m", "dagster_project.definitions"],
+                                  cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+
+    def workers_warmed() -> int:
+        return len(re.findall(r"^run worker \d+: warm after [\d.]+ s$", daemon_log.read_text(), re.M))
+
     try:
         with dg.DagsterInstance.from_config(str(home)) as instance:
             messages = []
             for attempt in range(2):
-                if attempt:
-                    time.sleep(12)  # the next spare warms up once the first run's worker has ended (3-5 s)
+                deadline = time.monotonic() + 300
+                while attempt and workers_warmed() < 2:  # the spare the first run left, after that run
+                    assert time.monotonic() < deadline, daemon_log.read_text()[-3000:]
+                    time.sleep(0.2)
                 subprocess.run([str(bin_dir / "dagster"), "job", "launch", "-m", "dagster_project.definitions",
                                 "-j", "refresh_warehouse"], cwd=REPO_ROOT, env=env, check=True, capture_output=True)
                 run = wait_for_run(instance, instance.get_runs(limit=1)[0].run_id, timeout=300)
