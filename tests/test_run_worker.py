@@ -16,8 +16,8 @@ import dagster as dg
 import pytest
 from dagster._core.launcher import WorkerStatus
 
-from dagster_project.run_worker import (WORKER_PID_TAG, WarmRunLauncher, code_stamp, process_running, runs_here,
-                                         runs_run)
+from dagster_project.run_worker import WORKER_PID_TAG, WarmRunLauncher, runs_here, runs_run
+from dagster_project.run_worker_process import code_stamp, process_running
 from dagster_project.runner import launch_refresh, wait_for_run
 from tests.conftest import REPO_ROOT, SEEDS, query
 
@@ -45,7 +45,7 @@ def run_worker_children() -> list[int]:
 
     def is_run_worker(pid: int) -> bool:
         try:
-            return b"dagster_project.run_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            return b"dagster_project.run_worker_process" in Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             return False
 
@@ -87,6 +87,27 @@ def test_refreshes_run_one_after_another_each_in_a_worker_of_its_own(home_instan
     assert len(run_worker_children()) == 1  # the spare for the next run
     launcher.dispose()
     assert run_worker_children() == []
+
+
+def test_a_spare_waiting_for_the_previous_run_loads_nothing_but_python():
+    """A spare started while a run goes on must not take a core from it: until the run's worker
+    ends it imports only the standard library."""
+    previous = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    read_fd, write_fd = os.pipe()
+    spare = subprocess.Popen([sys.executable, "-m", "dagster_project.run_worker_process", "--ready-fd", str(write_fd),
+                              "--after-pid", str(previous.pid)], stdin=subprocess.PIPE, pass_fds=(write_fd,),
+                             cwd=REPO_ROOT)
+    os.close(write_fd)
+    try:
+        spare.stdin.close()  # the launcher lets it go: it was, or will be, waiting for its turn
+        _, status, usage = os.wait4(spare.pid, 0)
+        spare.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        previous.kill()
+        previous.wait()
+        os.close(read_fd)
+    assert spare.returncode == 0
+    assert usage.ru_utime + usage.ru_stime < 0.3  # importing Dagster alone takes 0.8 s here
 
 
 def test_terminating_a_run_interrupts_its_worker_and_keeps_the_published_warehouse(home_instance):
