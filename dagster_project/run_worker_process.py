@@ -68,6 +68,7 @@ def warm_up() -> None:
     """Import what a run imports and run dbt once, so the run starts at its first step."""
     import dagster._cli.api  # noqa: F401  (the run worker's own code)
     import dagster_project.definitions  # noqa: F401  (Dagster, dbt's manifest, Polars, DuckDB, Pandera)
+    import dagster_project.instance  # noqa: F401  (the run's instance, and Dagster's storage modules)
     from dagster_project.dbt_runner import warm_up_dbt
 
     warm_up_dbt()

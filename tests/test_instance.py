@@ -1,0 +1,80 @@
+"""The project's Dagster instance (instance/dagster.yaml) keeps its SQLite connections open, in the
+files and the format of Dagster's own SQLite storage."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy
+
+from dagster_project.instance import (LiveCommerceInstance, SqliteEventLogStorageKeepingConnections,
+                                      SqliteRunStorageKeepingConnections)
+from tests.conftest import REPO_ROOT
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO_ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
+    return home
+
+
+@pytest.fixture
+def connections_opened():
+    """How many SQLite connections the process opens, counted from here."""
+    opened = []
+
+    def count(*_):
+        opened.append(1)
+
+    sqlalchemy.event.listen(sqlalchemy.pool.Pool, "connect", count)
+    yield opened
+    sqlalchemy.event.remove(sqlalchemy.pool.Pool, "connect", count)
+
+
+def open_event_log_files(home: Path) -> set[str]:
+    """The event log's database files this process has open (one per run, and the index)."""
+    events_dir = str(home / "history" / "runs") + os.sep
+    paths = {os.path.realpath(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")}
+    return {p for p in paths if p.startswith(events_dir) and p.endswith(".db")}
+
+
+def test_the_instance_records_runs_with_one_connection_per_file(home, connections_opened):
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert isinstance(instance, LiveCommerceInstance)
+        assert isinstance(instance.run_storage, SqliteRunStorageKeepingConnections)
+        assert isinstance(instance.event_log_storage, SqliteEventLogStorageKeepingConnections)
+        run = instance.create_run_for_job(dg.GraphDefinition(name="noop", node_defs=[]).to_job())
+        del connections_opened[:]
+        for i in range(30):
+            instance.report_engine_event(f"event {i}", run)
+        instance.report_run_failed(run)
+        # Dagster's own SQLite storage opens a connection for every event, and for the run's status.
+        assert len(connections_opened) <= 3, len(connections_opened)
+        run_id = run.run_id
+
+    # Dagster's own storage (what a plain dagster.yaml gives) reads the same files.
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    with dg.DagsterInstance.from_config(str(home)) as plain:
+        assert type(plain) is dg.DagsterInstance
+        assert plain.get_run_by_id(run_id).status == dg.DagsterRunStatus.FAILURE
+        messages = [e.message for e in plain.all_logs(run_id, of_type=dg.DagsterEventType.ENGINE_EVENT)]
+        assert messages == [f"event {i}" for i in range(30)]
+
+
+def test_a_long_lived_process_keeps_only_the_last_few_event_log_files_open(home):
+    job = dg.GraphDefinition(name="noop", node_defs=[]).to_job()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = [instance.create_run_for_job(job) for _ in range(8)]
+        for run in runs:
+            instance.report_engine_event("hello", run)
+            assert [e.message for e in instance.all_logs(run.run_id)] == ["hello"]
+        kept = SqliteEventLogStorageKeepingConnections.KEPT_FILES
+        assert 1 <= len(open_event_log_files(home)) <= kept
+        instance.wipe()  # removes the run files: none of them may stay open
+        assert all(p.endswith("index.db") for p in open_event_log_files(home))
+    assert open_event_log_files(home) == set()  # disposing the instance closes them all
