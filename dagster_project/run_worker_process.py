@@ -65,13 +65,19 @@ def wait_for_turn(after_pid: int | None, poll_seconds: float = 0.2) -> str | Non
 
 
 def warm_up() -> None:
-    """Import what a run imports and run dbt once, so the run starts at its first step."""
+    """Import what a run imports, and do once what the first run in a process otherwise pays for:
+    dbt's parse of the project, the parser's dictionaries and indexes, Pandera's first checks."""
     import dagster._cli.api  # noqa: F401  (the run worker's own code)
     import dagster_project.definitions  # noqa: F401  (Dagster, dbt's manifest, Polars, DuckDB, Pandera)
     import dagster_project.instance  # noqa: F401  (the run's instance, and Dagster's storage modules)
+    from dagster_project.checks import validate_frame
     from dagster_project.dbt_runner import warm_up_dbt
+    from dagster_project.parsing.pipeline import sample_frames
+    from dagster_project.schemas import STAGING_SCHEMAS
 
     warm_up_dbt()
+    for table, frame in sample_frames().items():
+        validate_frame(STAGING_SCHEMAS[table], frame)
 
 
 def execute(payload: str) -> int:

@@ -110,6 +110,17 @@ def test_a_spare_waiting_for_the_previous_run_loads_nothing_but_python():
     assert usage.ru_utime + usage.ru_stime < 0.3  # importing Dagster alone takes 0.8 s here
 
 
+def test_the_warm_up_article_parses_and_passes_the_staging_checks():
+    from dagster_project.checks import validate_frame
+    from dagster_project.parsing.pipeline import sample_frames
+    from dagster_project.schemas import STAGING_SCHEMAS
+
+    frames = sample_frames()
+    assert {table: frame.height > 0 for table, frame in frames.items()} == dict.fromkeys(frames, True)
+    assert all(validate_frame(STAGING_SCHEMAS[table], frame)[0] for table, frame in frames.items())
+    assert "gmv" in frames["metric_observations"]["metric"].to_list()
+
+
 def test_terminating_a_run_interrupts_its_worker_and_keeps_the_published_warehouse(home_instance):
     instance, warehouse = home_instance
     launcher = instance.run_launcher
