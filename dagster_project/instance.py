@@ -65,7 +65,9 @@ class SqliteStorageKeepingConnections(DagsterSqliteStorage):
 
 class _KeptEngines:
     """SQLAlchemy engines by database file, the least recently used closed beyond ``size``; a
-    process forked from this one starts with none of them (its parent's connections are not its own)."""
+    process forked from this one starts with none of them (its parent's connections are not its own).
+    Each engine keeps one connection open; a thread that needs one while another thread holds it
+    opens and closes one of its own, as Dagster's storage does for every use, instead of waiting."""
 
     def __init__(self, size: int):
         self._size = size
@@ -79,7 +81,8 @@ class _KeptEngines:
             self._engines.clear()
             self._pid = os.getpid()
         engine = self._engines.pop(conn_string, None) or create_engine(
-            conn_string, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
+            conn_string, pool_size=1, max_overflow=-1,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
         self._engines[conn_string] = engine
         while len(self._engines) > self._size:
             self._engines.popitem(last=False)[1].dispose()

@@ -78,3 +78,26 @@ def test_a_long_lived_process_keeps_only_the_last_few_event_log_files_open(home)
         instance.wipe()  # removes the run files: none of them may stay open
         assert all(p.endswith("index.db") for p in open_event_log_files(home))
     assert open_event_log_files(home) == set()  # disposing the instance closes them all
+
+
+def test_threads_that_use_the_run_storage_at_once_do_not_wait_for_each_other(home):
+    """The webserver answers requests on many threads: none may wait for a kept connection."""
+    import threading
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        run = instance.create_run_for_job(dg.GraphDefinition(name="noop", node_defs=[]).to_job())
+        inside, release = threading.Barrier(21), threading.Event()
+
+        def hold_a_connection():
+            with instance.run_storage.connect():
+                inside.wait(timeout=30)  # all 20 threads hold a connection at the same time
+                release.wait(timeout=30)
+
+        threads = [threading.Thread(target=hold_a_connection) for _ in range(20)]
+        for thread in threads:
+            thread.start()
+        inside.wait(timeout=30)
+        release.set()
+        for thread in threads:
+            thread.join()
+        assert instance.get_run_by_id(run.run_id) is not None
