@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dagster_project.settings import REPO_ROOT
 from tests.conftest import SEEDS, query
@@ -49,12 +50,11 @@ def webserver(tmp_path):
     shutil.copytree(SEEDS, input_dir)
     home = tmp_path / "dagster_home"
     home.mkdir()
-    # Runs launch at once (no queue, so no daemon is needed for the test), through the project's
-    # run launcher as in instance/dagster.yaml.
-    (home / "dagster.yaml").write_text("run_coordinator:\n  module: dagster.core.run_coordinator\n"
-                                       "  class: DefaultRunCoordinator\n"
-                                       "run_launcher:\n  module: dagster_project.run_worker\n  class: WarmRunLauncher\n"
-                                       "telemetry:\n  enabled: false\n")
+    # The project's instance settings (its instance class and run launcher), except that runs
+    # launch at once: no queue, so no daemon is needed for the test.
+    settings = yaml.safe_load((REPO_ROOT / "instance" / "dagster.yaml").read_text())
+    settings["run_coordinator"] = {"module": "dagster.core.run_coordinator", "class": "DefaultRunCoordinator"}
+    (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
     warehouse = tmp_path / "wh" / "livecommerce.duckdb"
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "LCW_INPUT_DIR": str(input_dir), "LCW_WAREHOUSE": str(warehouse)}
