@@ -86,7 +86,7 @@ def build_in_process(context: dg.AssetExecutionContext, args: list[str]) -> tupl
 def warm_up_dbt() -> None:
     """Parse the project once in this process, into a throwaway target folder: dbt's imports, its
     adapter and the project read back from the partial-parse file, which the first build of a
-    process otherwise pays for (dagster_project/run_worker.py calls it before a run arrives)."""
+    process otherwise pays for (dagster_project/run_worker_process.py calls it before a run arrives)."""
     from dbt.cli.main import dbtRunner
 
     with tempfile.TemporaryDirectory(prefix="lcw-dbt-warm-up-") as target:
