@@ -72,12 +72,29 @@ def warm_up() -> None:
     import dagster_project.instance  # noqa: F401  (the run's instance, and Dagster's storage modules)
     from dagster_project.checks import validate_frame
     from dagster_project.dbt_runner import warm_up_dbt
-    from dagster_project.parsing.pipeline import sample_frames
     from dagster_project.schemas import STAGING_SCHEMAS
 
     warm_up_dbt()
     for table, frame in sample_frames().items():
         validate_frame(STAGING_SCHEMAS[table], frame)
+
+
+SAMPLE_ARTICLE = "2024年，杭州市余杭区直播电商交易额达1200亿元，同比增长15%；遥望科技直播间超过3000个。"
+
+
+def sample_frames() -> dict:
+    """The staging frames (articles, sentences, entity_mentions, metric_observations) of one short
+    article. The first parse in a process builds the dictionaries and indexes that every later one
+    reuses. (Kept out of dagster_project/parsing, whose code the parser's fingerprint digests.)"""
+    import polars as pl
+
+    from dagster_project.parsing.pipeline import build_article_frame, build_extraction_frames
+
+    raw = pl.DataFrame({"source_file": ["sample.txt"], "content_hash": ["-"], "raw_text": [SAMPLE_ARTICLE]})
+    articles = build_article_frame(raw)
+    sentences, mentions, observations = build_extraction_frames(articles)
+    return {"articles": articles, "sentences": sentences, "entity_mentions": mentions,
+            "metric_observations": observations}
 
 
 def execute(payload: str) -> int:

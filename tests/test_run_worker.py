@@ -112,7 +112,7 @@ def test_a_spare_waiting_for_the_previous_run_loads_nothing_but_python():
 
 def test_the_warm_up_article_parses_and_passes_the_staging_checks():
     from dagster_project.checks import validate_frame
-    from dagster_project.parsing.pipeline import sample_frames
+    from dagster_project.run_worker_process import sample_frames
     from dagster_project.schemas import STAGING_SCHEMAS
 
     frames = sample_frames()

@@ -297,20 +297,6 @@ def build_extraction_frames(articles: pl.DataFrame) -> tuple[pl.DataFrame, pl.Da
     return sentence_frame, mention_frame, observation_frame
 
 
-SAMPLE_ARTICLE = "2024年，杭州市余杭区直播电商交易额达1200亿元，同比增长15%；遥望科技直播间超过3000个。"
-
-
-def sample_frames() -> dict[str, pl.DataFrame]:
-    """The staging frames (articles, sentences, entity_mentions, metric_observations) of one short
-    article. The first parse in a process builds the dictionaries and indexes that every later one
-    reuses; a run worker parses this while it waits for a run (dagster_project/run_worker_process.py)."""
-    raw = pl.DataFrame({"source_file": ["sample.txt"], "content_hash": ["-"], "raw_text": [SAMPLE_ARTICLE]})
-    articles = build_article_frame(raw)
-    sentences, mentions, observations = build_extraction_frames(articles)
-    return {"articles": articles, "sentences": sentences, "entity_mentions": mentions,
-            "metric_observations": observations}
-
-
 def _frame_of_rows(rows: list[tuple], schema: dict) -> pl.DataFrame:
     """Rows of values in ``schema``'s order, made a frame column by column: Polars reads lists
     faster than it reads rows."""
