@@ -9,10 +9,12 @@ import dagster as dg
 import polars as pl
 
 from dagster_project.column_docs import COLUMN_DOCS
+from dagster_project.jobs import REFRESH_PROCESS_TAG
 from dagster_project.markdown import markdown_table
 from dagster_project.parsing import pipeline
 from dagster_project.parsing.parallel import Frames, chunk_files, map_chunks, runs_in_parallel
 from dagster_project.resources import WarehouseResource
+from dagster_project.run_worker_process import process_identity
 from dagster_project.settings import REFERENCE_DIR, input_dir, max_file_bytes
 
 STAGING = ["staging"]
@@ -50,6 +52,8 @@ QUARANTINE = dg.AssetKey([*STAGING, "quarantine"])
 ])
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
     warehouse.acquire_lock(context.log)  # before listing: a run waiting for the lock would list a stale folder
+    if (identity := process_identity()) is not None:
+        context.instance.add_run_tags(context.run.run_id, {REFRESH_PROCESS_TAG: identity})
     scan = pipeline.InputScan(input_dir(), max_file_bytes())
     store_id = warehouse.staging_store_id()
     with ThreadPoolExecutor(1) as pool:

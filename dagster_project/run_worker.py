@@ -34,7 +34,8 @@ from dagster._core.launcher import CheckRunHealthResult, DefaultRunLauncher, Lau
 from dagster._grpc.types import ExecuteRunArgs
 from dagster._serdes import ConfigurableClassData, serialize_value
 
-from dagster_project.run_worker_process import process_running
+from dagster_project.jobs import REFRESH_PROCESS_TAG
+from dagster_project.run_worker_process import identity_running, process_running
 
 PROJECT_MODULE = "dagster_project.definitions"
 WORKER_PID_TAG = "lcw/run_worker_pid"
@@ -158,9 +159,15 @@ class WarmRunLauncher(DefaultRunLauncher):
     def check_run_worker_health(self, run) -> CheckRunHealthResult:
         """For Dagster's run monitoring (instance/dagster.yaml), which fails a started run whose
         worker is gone: the daemon that started the worker may have been restarted since, and with
-        it the thread that would have noticed. Runs this launcher did not start count as running."""
+        it the thread that would have noticed. A run this launcher did not start (`make run`,
+        `lcw refresh`) is judged by the process that took the refresh lock, once it has."""
         if WORKER_PID_TAG not in run.tags:
-            return CheckRunHealthResult(WorkerStatus.RUNNING)
+            identity = run.tags.get(REFRESH_PROCESS_TAG)
+            if identity is None or identity_running(identity):
+                return CheckRunHealthResult(WorkerStatus.RUNNING)
+            pid = identity.split(":", 1)[0]
+            return CheckRunHealthResult(WorkerStatus.FAILED, f"the process that ran the refresh (pid {pid}) is gone",
+                                        run_worker_id=pid)
         pid = int(run.tags[WORKER_PID_TAG])
         if runs_run(pid, run.run_id):
             return CheckRunHealthResult(WorkerStatus.RUNNING, run_worker_id=str(pid))

@@ -55,6 +55,23 @@ def process_running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+def process_identity(pid: int | None = None) -> str | None:
+    """"<pid>:<start time>" of a running process (this one by default), its start time in clock
+    ticks since boot: a process that later takes the same pid has another. None without /proc."""
+    pid = os.getpid() if pid is None else pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return f"{pid}:{fields[19]}"  # field 22 of stat; the first two (pid, name) are cut off
+
+
+def identity_running(identity: str) -> bool:
+    """Whether the process ``process_identity`` described is still running."""
+    pid = int(identity.split(":", 1)[0])
+    return process_running(pid) and process_identity(pid) == identity
+
+
 def wait_for_turn(after_pid: int | None, poll_seconds: float = 0.2) -> str | None:
     """Wait until the previous run's worker has ended (None), or return what arrived on stdin
     first: a run, or "" when the launcher let this worker go."""

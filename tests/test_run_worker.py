@@ -17,8 +17,9 @@ import pytest
 from dagster._core.launcher import WorkerStatus
 
 from dagster_project.run_worker import WORKER_PID_TAG, WarmRunLauncher, runs_here, runs_run
-from dagster_project.run_worker_process import code_stamp, process_running
-from dagster_project.runner import launch_refresh, wait_for_run
+from dagster_project.jobs import REFRESH_PROCESS_TAG
+from dagster_project.run_worker_process import code_stamp, process_identity, process_running
+from dagster_project.runner import launch_refresh, run_refresh, wait_for_run
 from tests.conftest import REPO_ROOT, SEEDS, query
 
 
@@ -170,6 +171,38 @@ def test_run_monitoring_finds_a_run_whose_worker_is_gone(home_instance):
 
     assert health(live, "00000000-0000-0000-0000-000000000001") == WorkerStatus.RUNNING
     assert health(gone.pid, "00000000-0000-0000-0000-000000000002") == WorkerStatus.FAILED
+
+
+def test_run_monitoring_finds_a_refresh_whose_process_outside_the_launcher_is_gone(home_instance, tmp_path):
+    """`make run` and `lcw refresh` run the job in their own process, not through the launcher: the
+    run names that process once it holds the refresh lock, and run monitoring fails the run when
+    the process is gone, so a killed one does not keep the run queue's one refresh slot."""
+    instance, warehouse = home_instance
+    launcher = instance.run_launcher
+    result = run_refresh(tmp_path / "input", warehouse, instance)
+    assert result.success
+    assert instance.get_run_by_id(result.run_id).tags[REFRESH_PROCESS_TAG] == process_identity()
+
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    try:
+        def health(tags: dict, run_id: str) -> WorkerStatus:
+            run = instance.add_run(dg.DagsterRun(job_name="refresh_warehouse", run_id=run_id,
+                                                 status=dg.DagsterRunStatus.STARTED, tags=tags))
+            return launcher.check_run_worker_health(run).status
+
+        assert health({REFRESH_PROCESS_TAG: process_identity(live.pid)}, "00000000-0000-0000-0000-000000000011") \
+            == WorkerStatus.RUNNING
+        assert health({REFRESH_PROCESS_TAG: f"{gone.pid}:1"}, "00000000-0000-0000-0000-000000000012") \
+            == WorkerStatus.FAILED
+        # A process that took the pid of the one that ran the refresh does not keep its run alive.
+        assert health({REFRESH_PROCESS_TAG: f"{live.pid}:1"}, "00000000-0000-0000-0000-000000000013") \
+            == WorkerStatus.FAILED
+        assert health({}, "00000000-0000-0000-0000-000000000014") == WorkerStatus.RUNNING  # not at its lock yet
+    finally:
+        live.kill()
+        live.wait()
 
 
 def test_a_worker_runs_the_run_in_a_fresh_interpreter_when_a_module_changed_since_it_warmed_up(home_instance):
