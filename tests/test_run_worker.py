@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+import yaml
 from dagster._core.launcher import WorkerStatus
 
 from dagster_project.run_worker import WORKER_PID_TAG, WarmRunLauncher, runs_here, runs_run
@@ -264,10 +265,13 @@ def test_only_this_projects_definitions_in_this_python_run_in_the_worker():
 
 def test_queued_refreshes_go_from_the_daemon_to_a_warm_worker(tmp_path):
     """The path of the schedule and the sensor: a run submitted to the instance's queue, which the
-    daemon dequeues and hands to its run launcher."""
+    daemon dequeues and hands to its run launcher. Then a killed `lcw refresh`, whose run the
+    daemon's run monitoring marks failed."""
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO_ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
+    settings = yaml.safe_load((REPO_ROOT / "instance" / "dagster.yaml").read_text())
+    settings["run_monitoring"]["poll_interval_seconds"] = 1  # Dagster's default is 120 s
+    (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
     shutil.copytree(SEEDS, tmp_path / "input")
     env = {**os.environ, "DAGSTER_HOME": str(home), "LCW_INPUT_DIR": str(tmp_path / "input"),
            "LCW_WAREHOUSE": str(tmp_path / "wh" / "livecommerce.duckdb")}
@@ -297,6 +301,22 @@ def test_queued_refreshes_go_from_the_daemon_to_a_warm_worker(tmp_path):
                 messages.append(engine_messages(instance, run.run_id))
         assert any(m.endswith("(still warming up).") for m in messages[0])  # the daemon's first run
         assert any(m.endswith("(warm).") for m in messages[1])  # the same launcher kept the spare
+
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            earlier = {r.run_id for r in instance.get_runs()}
+            refresh = subprocess.Popen([str(bin_dir / "lcw"), "refresh"], cwd=REPO_ROOT, env=env,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 120
+            while (run := instance.get_runs(limit=1)[0]).run_id in earlier or REFRESH_PROCESS_TAG not in run.tags:
+                assert time.monotonic() < deadline and refresh.poll() is None
+                time.sleep(0.05)
+            assert run.tags[REFRESH_PROCESS_TAG] == process_identity(refresh.pid)
+            refresh.kill()
+            refresh.wait()
+            run = wait_for_run(instance, run.run_id, timeout=60)
+            assert run.status == dg.DagsterRunStatus.FAILURE
+            failure = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.PIPELINE_FAILURE)[0].message
+            assert f"the process that ran the refresh (pid {refresh.pid}) is gone" in failure
     finally:
         os.killpg(daemon.pid, 9)
         daemon.wait(timeout=30)
