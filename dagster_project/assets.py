@@ -13,8 +13,8 @@ from dagster_project.jobs import REFRESH_PROCESS_TAG
 from dagster_project.markdown import markdown_table
 from dagster_project.parsing import pipeline
 from dagster_project.parsing.parallel import Frames, chunk_files, map_chunks, runs_in_parallel
+from dagster_project.processes import process_identity
 from dagster_project.resources import WarehouseResource
-from dagster_project.run_worker_process import process_identity
 from dagster_project.settings import REFERENCE_DIR, input_dir, max_file_bytes
 
 STAGING = ["staging"]

@@ -35,7 +35,7 @@ from dagster._grpc.types import ExecuteRunArgs
 from dagster._serdes import ConfigurableClassData, serialize_value
 
 from dagster_project.jobs import REFRESH_PROCESS_TAG
-from dagster_project.run_worker_process import identity_running, process_running
+from dagster_project.processes import identity_running, process_running
 
 PROJECT_MODULE = "dagster_project.definitions"
 WORKER_PID_TAG = "lcw/run_worker_pid"

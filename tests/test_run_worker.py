@@ -19,7 +19,8 @@ from dagster._core.launcher import WorkerStatus
 
 from dagster_project.run_worker import WORKER_PID_TAG, WarmRunLauncher, runs_here, runs_run
 from dagster_project.jobs import REFRESH_PROCESS_TAG
-from dagster_project.run_worker_process import code_stamp, process_identity, process_running
+from dagster_project.processes import process_identity, process_running
+from dagster_project.run_worker_process import code_stamp
 from dagster_project.runner import launch_refresh, run_refresh, wait_for_run
 from tests.conftest import REPO_ROOT, SEEDS, query
 
