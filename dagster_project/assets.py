@@ -51,9 +51,11 @@ QUARANTINE = dg.AssetKey([*STAGING, "quarantine"])
                              "written by the same step as raw_documents."),
 ])
 def raw_documents(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
-    warehouse.acquire_lock(context.log)  # before listing: a run waiting for the lock would list a stale folder
+    # Named before it may wait for another refresh's lock: run monitoring fails the run of a
+    # process killed while it waits, too.
     if (identity := process_identity()) is not None:
         context.instance.add_run_tags(context.run.run_id, {REFRESH_PROCESS_TAG: identity})
+    warehouse.acquire_lock(context.log)  # before listing: a run waiting for the lock would list a stale folder
     scan = pipeline.InputScan(input_dir(), max_file_bytes())
     store_id = warehouse.staging_store_id()
     with ThreadPoolExecutor(1) as pool:

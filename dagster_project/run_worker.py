@@ -160,7 +160,8 @@ class WarmRunLauncher(DefaultRunLauncher):
         """For Dagster's run monitoring (instance/dagster.yaml), which fails a started run whose
         worker is gone: the daemon that started the worker may have been restarted since, and with
         it the thread that would have noticed. A run this launcher did not start (`make run`,
-        `lcw refresh`) is judged by the process that took the refresh lock, once it has."""
+        `lcw refresh`) is judged by the process its first step named before it waited for the
+        refresh lock."""
         if WORKER_PID_TAG not in run.tags:
             identity = run.tags.get(REFRESH_PROCESS_TAG)
             if identity is None or identity_running(identity):

@@ -3,6 +3,7 @@ warmed up before the run arrived, also for the runs the daemon dequeues; termina
 interrupts its worker; a worker whose code changed runs the run in a fresh interpreter."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
@@ -177,8 +178,8 @@ def test_run_monitoring_finds_a_run_whose_worker_is_gone(home_instance):
 
 def test_run_monitoring_finds_a_refresh_whose_process_outside_the_launcher_is_gone(home_instance, tmp_path):
     """`make run` and `lcw refresh` run the job in their own process, not through the launcher: the
-    run names that process once it holds the refresh lock, and run monitoring fails the run when
-    the process is gone, so a killed one does not keep the run queue's one refresh slot."""
+    run names that process before it waits for the refresh lock, and run monitoring fails the run
+    when the process is gone, so a killed one does not keep the run queue's one refresh slot."""
     instance, warehouse = home_instance
     launcher = instance.run_launcher
     result = run_refresh(tmp_path / "input", warehouse, instance)
@@ -266,8 +267,8 @@ def test_only_this_projects_definitions_in_this_python_run_in_the_worker():
 
 def test_queued_refreshes_go_from_the_daemon_to_a_warm_worker(tmp_path):
     """The path of the schedule and the sensor: a run submitted to the instance's queue, which the
-    daemon dequeues and hands to its run launcher. Then a killed `lcw refresh`, whose run the
-    daemon's run monitoring marks failed."""
+    daemon dequeues and hands to its run launcher. Then an `lcw refresh` killed while it waits for
+    the refresh lock, whose run the daemon's run monitoring marks failed."""
     home = tmp_path / "dagster_home"
     home.mkdir()
     settings = yaml.safe_load((REPO_ROOT / "instance" / "dagster.yaml").read_text())
@@ -287,6 +288,7 @@ def test_queued_refreshes_go_from_the_daemon_to_a_warm_worker(tmp_path):
     def workers_warmed() -> int:
         return len(re.findall(r"^run worker \d+: warm after [\d.]+ s$", daemon_log.read_text(), re.M))
 
+    refresh = lock = None
     try:
         with dg.DagsterInstance.from_config(str(home)) as instance:
             messages = []
@@ -303,12 +305,17 @@ def test_queued_refreshes_go_from_the_daemon_to_a_warm_worker(tmp_path):
         assert any(m.endswith("(still warming up).") for m in messages[0])  # the daemon's first run
         assert any(m.endswith("(warm).") for m in messages[1])  # the same launcher kept the spare
 
+        # This process holds the refresh lock, so the `lcw refresh` below waits for it, and is
+        # killed while it waits.
+        lock = os.open(tmp_path / "wh" / ".build" / "livecommerce.lock", os.O_RDWR)
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with dg.DagsterInstance.from_config(str(home)) as instance:
             earlier = {r.run_id for r in instance.get_runs()}
             refresh = subprocess.Popen([str(bin_dir / "lcw"), "refresh"], cwd=REPO_ROOT, env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             deadline = time.monotonic() + 120
-            while (run := instance.get_runs(limit=1)[0]).run_id in earlier or REFRESH_PROCESS_TAG not in run.tags:
+            while (run := instance.get_runs(limit=1)[0]).run_id in earlier or REFRESH_PROCESS_TAG not in run.tags \
+                    or not any("waiting for the refresh running as pid" in e.message for e in instance.all_logs(run.run_id)):
                 assert time.monotonic() < deadline and refresh.poll() is None
                 time.sleep(0.05)
             assert run.tags[REFRESH_PROCESS_TAG] == process_identity(refresh.pid)
@@ -319,5 +326,10 @@ def test_queued_refreshes_go_from_the_daemon_to_a_warm_worker(tmp_path):
             failure = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.PIPELINE_FAILURE)[0].message
             assert f"the process that ran the refresh (pid {refresh.pid}) is gone" in failure
     finally:
+        if refresh is not None and refresh.poll() is None:
+            refresh.kill()
+            refresh.wait()
+        if lock is not None:
+            os.close(lock)
         os.killpg(daemon.pid, 9)
         daemon.wait(timeout=30)
