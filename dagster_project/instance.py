@@ -7,10 +7,11 @@ a database in WAL mode also checkpoints it. A refresh records a few hundred even
 materialization per asset and check when the run is created, then each step's outputs,
 materializations and check results), so that opening and closing was a large part of what a
 small refresh spends outside its own steps. These classes keep one engine per database file
-instead: the run storage's, the event log's index and the last few runs' files. The data, the
-files and their schema are Dagster's, so the webserver, the daemon and `dagster instance migrate`
-read and write them as before, and a `storage:` setting in dagster.yaml (PostgreSQL, say)
-replaces all of this.
+instead: the run storage's, the event log's index and the last few runs' files. The event log
+also remembers which of its tables it has found: Dagster asks for every asset check event, on a
+new connection each time. The data, the files and their schema are Dagster's, so the webserver,
+the daemon and `dagster instance migrate` read and write them as before, and a `storage:`
+setting in dagster.yaml (PostgreSQL, say) replaces all of this.
 """
 from __future__ import annotations
 
@@ -114,7 +115,16 @@ class SqliteEventLogStorageKeepingConnections(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._kept = _KeptEngines(size=self.KEPT_FILES)
+        self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data)
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks this for every asset check event (and every asset event with tags), each
+        # time on a connection of its own; a table, once there, stays. Asked while the caller
+        # holds the index's connection, so it must not wait for _db_lock.
+        if table_name not in self._tables_found and super().has_table(table_name):
+            self._tables_found.add(table_name)
+        return table_name in self._tables_found
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator:
@@ -129,6 +139,7 @@ class SqliteEventLogStorageKeepingConnections(SqliteEventLogStorage):
     def wipe(self) -> None:
         with self._db_lock:
             self._kept.close()  # before the run files go
+            self._tables_found.clear()
         super().wipe()
 
     def dispose(self) -> None:

@@ -101,3 +101,28 @@ def test_threads_that_use_the_run_storage_at_once_do_not_wait_for_each_other(hom
         for thread in threads:
             thread.join()
         assert instance.get_run_by_id(run.run_id) is not None
+
+
+def test_asset_check_events_do_not_open_a_connection_each(home, connections_opened):
+    """Dagster's storage asks whether the asset check table exists for every asset check event, on
+    a connection of its own: the refresh job plans 72 checks per run."""
+
+    @dg.asset
+    def figures() -> None:
+        pass
+
+    checks = [dg.AssetCheckSpec(f"check_{i}", asset=figures) for i in range(20)]
+
+    @dg.multi_asset_check(specs=checks)
+    def figures_checks():
+        for spec in checks:
+            yield dg.AssetCheckResult(check_name=spec.name, asset_key=spec.asset_key, passed=True)
+
+    job = dg.Definitions(assets=[figures], asset_checks=[figures_checks],
+                         jobs=[dg.define_asset_job("figures_job")]).resolve_job_def("figures_job")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        instance.create_run_for_job(job)  # creates the index's tables
+        del connections_opened[:]
+        run = instance.create_run_for_job(job)  # a planned event for the asset and each check
+        assert len(instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED)) == 20
+        assert len(connections_opened) <= 3, len(connections_opened)
