@@ -202,7 +202,8 @@ def test_run_monitoring_finds_a_refresh_whose_process_outside_the_launcher_is_go
         # A process that took the pid of the one that ran the refresh does not keep its run alive.
         assert health({REFRESH_PROCESS_TAG: f"{live.pid}:1"}, "00000000-0000-0000-0000-000000000013") \
             == WorkerStatus.FAILED
-        assert health({}, "00000000-0000-0000-0000-000000000014") == WorkerStatus.RUNNING  # not at its lock yet
+        # Not tagged yet: its first step has not started.
+        assert health({}, "00000000-0000-0000-0000-000000000014") == WorkerStatus.RUNNING
     finally:
         live.kill()
         live.wait()
@@ -313,9 +314,12 @@ def test_queued_refreshes_go_from_the_daemon_to_a_warm_worker(tmp_path):
             earlier = {r.run_id for r in instance.get_runs()}
             refresh = subprocess.Popen([str(bin_dir / "lcw"), "refresh"], cwd=REPO_ROOT, env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            def waiting_tagged(run: dg.DagsterRun) -> bool:
+                return run.run_id not in earlier and REFRESH_PROCESS_TAG in run.tags and any(
+                    "waiting for the refresh running as pid" in e.message for e in instance.all_logs(run.run_id))
+
             deadline = time.monotonic() + 120
-            while (run := instance.get_runs(limit=1)[0]).run_id in earlier or REFRESH_PROCESS_TAG not in run.tags \
-                    or not any("waiting for the refresh running as pid" in e.message for e in instance.all_logs(run.run_id)):
+            while not waiting_tagged(run := instance.get_runs(limit=1)[0]):
                 assert time.monotonic() < deadline and refresh.poll() is None
                 time.sleep(0.05)
             assert run.tags[REFRESH_PROCESS_TAG] == process_identity(refresh.pid)
